@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+// The `conveyor` command: one binary, one subcommand per job.
+import { readFileSync } from 'node:fs';
+
+const USAGE = `Usage: conveyor <command> [options]
+
+Commands:
+  run     replay the seed's producer-consumer scenario on real worker threads
+  check   explore every interleaving of a producer-consumer model and report bugs
+
+Run 'conveyor <command> --help' for the options of one command.`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'run': {
+      const { runCommand } = await import('./run.js');
+      return runCommand(rest);
+    }
+    case 'check': {
+      const { checkCommand } = await import('./check.js');
+      return checkCommand(rest);
+    }
+    case '--version':
+    case '-v':
+      process.stdout.write(`${version()}\n`);
+      return 0;
+    case '--help':
+    case '-h':
+    case undefined:
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`conveyor: unknown command '${command}'\n\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
