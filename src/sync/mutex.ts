@@ -1,0 +1,154 @@
+// A mutual-exclusion lock in shared memory that knows which thread holds it.
+//
+// Invariants:
+//   OWNER === 0  ⇔  the lock's one permit is free (COUNT === 1)
+//   OWNER === threadId + 1 of the holder while it is held
+// The permit is a fair SemaphoreCore of one permit (see semaphore-core.ts): lockers are served
+// first come, first served. OWNER is written only by the thread that holds the permit: stored
+// after taking it, cleared before giving it back.
+
+import { threadId } from 'node:worker_threads';
+import { LockOwnershipError } from '../errors.js';
+import { Deadline, type WaitOptions } from './deadline.js';
+import { SEMAPHORE_WORDS, SemaphoreCore, initSemaphore } from './semaphore-core.js';
+import { HEADER_WORDS, KIND_MUTEX, type SharedHandle, openHandle, writeHeader } from './shared-header.js';
+
+export interface MutexHandle extends SharedHandle {
+  readonly kind: 'Mutex';
+}
+
+/** threadId + 1 of the holder, 0 when free; written only by the holder (see invariants). */
+const OWNER = HEADER_WORDS;
+const BASE = HEADER_WORDS + 2;
+const BYTES = (BASE + SEMAPHORE_WORDS) * 4;
+const ME = threadId + 1;
+
+/** Returned by `lock()`/`lockSync()`: unlock it once, by hand or with `using`. */
+export interface MutexGuard extends Disposable {
+  unlock(): void;
+}
+
+/**
+ * A lock that one thread holds at a time, shared between worker threads through `handle` and
+ * `Mutex.from(handle)`.
+ *
+ * Ownership is per thread: `unlock()` from a thread that does not hold it throws
+ * `LockOwnershipError` (ERR_MUTEX_NOT_OWNER), and `lockSync()` by the thread that already holds
+ * it throws ERR_MUTEX_RECURSIVE instead of blocking forever. The async `lock()` by the holding
+ * thread waits, since another async task of that same thread may be the one to unlock it.
+ */
+export class Mutex {
+  readonly #core: SemaphoreCore;
+  readonly #i32: Int32Array;
+  static #opening: Int32Array | undefined;
+
+  constructor() {
+    let i32 = Mutex.#opening;
+    if (i32 === undefined) {
+      i32 = new Int32Array(new SharedArrayBuffer(BYTES));
+      initSemaphore(i32, BASE, 1);
+      writeHeader(i32, KIND_MUTEX); // written before the memory is shared
+    }
+    this.#i32 = i32;
+    this.#core = new SemaphoreCore(i32, BASE);
+  }
+
+  /** Opens, in this thread, the mutex whose `.handle` was passed here. */
+  static from(handle: MutexHandle): Mutex {
+    Mutex.#opening = openHandle(handle, KIND_MUTEX, BYTES);
+    try {
+      return new Mutex();
+    } finally {
+      Mutex.#opening = undefined;
+    }
+  }
+
+  get handle(): MutexHandle {
+    return { kind: 'Mutex', memory: this.#i32.buffer as SharedArrayBuffer };
+  }
+
+  /** Whether some thread holds it now (a snapshot). */
+  get locked(): boolean {
+    return Atomics.load(this.#i32, OWNER) !== 0;
+  }
+
+  /** Whether the calling thread holds it. */
+  get heldByCurrentThread(): boolean {
+    return Atomics.load(this.#i32, OWNER) === ME;
+  }
+
+  /** Takes the lock if it is free and nobody waits; never waits. */
+  tryLock(): MutexGuard | undefined {
+    if (!this.#core.tryAcquire(1)) return undefined;
+    return this.#own();
+  }
+
+  /** Waits (asynchronously) for the lock; rejects with TimeoutError or `signal.reason`. */
+  async lock(options?: WaitOptions): Promise<MutexGuard> {
+    const deadline = new Deadline(options);
+    deadline.throwIfAborted();
+    if (this.#core.tryAcquire(1)) return this.#own();
+    if ((await this.#core.acquireAsync(1, false, deadline)) === 0) throw deadline.timeoutError('Mutex.lock');
+    return this.#own();
+  }
+
+  /** Blocks the calling thread until it holds the lock. */
+  lockSync(options?: WaitOptions): MutexGuard {
+    const deadline = new Deadline(options);
+    deadline.throwIfAborted();
+    if (Atomics.load(this.#i32, OWNER) === ME) {
+      throw new LockOwnershipError(
+        'ERR_MUTEX_RECURSIVE',
+        `thread ${threadId} called lockSync() on a Mutex it already holds: that would wait forever`,
+      );
+    }
+    if (this.#core.acquireSync(1, false, deadline) === 0) throw deadline.timeoutError('Mutex.lockSync');
+    return this.#own();
+  }
+
+  /** Releases the lock; only the holding thread may. */
+  unlock(): void {
+    const owner = Atomics.load(this.#i32, OWNER);
+    if (owner !== ME) {
+      throw new LockOwnershipError(
+        'ERR_MUTEX_NOT_OWNER',
+        owner === 0
+          ? `thread ${threadId} called unlock() on a Mutex that is not locked`
+          : `thread ${threadId} called unlock() on a Mutex held by thread ${owner - 1}`,
+      );
+    }
+    Atomics.store(this.#i32, OWNER, 0); // cleared before the permit is given back
+    this.#core.release(1);
+  }
+
+  /** Runs `fn` holding the lock, and unlocks when it settles. */
+  async withLock<R>(fn: () => R | Promise<R>, options?: WaitOptions): Promise<R> {
+    const guard = await this.lock(options);
+    try {
+      return await fn();
+    } finally {
+      guard.unlock();
+    }
+  }
+
+  /** Runs `fn` holding the lock (taken with lockSync), and unlocks when it returns or throws. */
+  withLockSync<R>(fn: () => R, options?: WaitOptions): R {
+    const guard = this.lockSync(options);
+    try {
+      return fn();
+    } finally {
+      guard.unlock();
+    }
+  }
+
+  #own(): MutexGuard {
+    Atomics.store(this.#i32, OWNER, ME); // we hold the permit: only we write OWNER now
+    let held = true;
+    const unlock = () => {
+      if (!held) return; // a guard unlocks once; a second call is a no-op
+      held = false;
+      this.unlock();
+    };
+    return { unlock, [Symbol.dispose]: unlock };
+  }
+}

@@ -1,0 +1,335 @@
+// The counting semaphore that every conveyor primitive stands on, laid out in shared memory so
+// that any number of threads (and async tasks within them) acquire and release it at once.
+//
+// Implementation notes
+// --------------------
+// Permits live in one word (COUNT) taken by compare-and-swap and given back by an atomic add, so
+// an uncontended acquire or release costs one or two atomic operations and no system call.
+//
+// Fairness. A thread that finds too few permits joins a FIFO line by taking a ticket
+// (NEXT_TICKET); only the ticket at the head of the line (SERVING) may take permits, and a
+// newcomer may barge past the line only while the line is empty. So a waiter cannot starve: once
+// it holds a ticket, every later arrival queues behind it, and a waiter asking for many permits
+// is not overtaken by a stream of small requests. A waiter that times out or aborts marks its
+// ticket cancelled on the BOARD; whoever advances SERVING skips cancelled tickets.
+//
+// Sleeping is an event count: a sleeper registers (SLEEPERS += 1), reads EPOCH, re-checks its
+// condition, and only then `Atomics.wait`s on EPOCH with the value it read. Every change a sleeper
+// could be waiting for (permits released, the line advanced, a cancellation, a close) is followed
+// by "if SLEEPERS > 0, bump EPOCH and notify". All Atomics operations are sequentially
+// consistent, so either the changer sees the registration or the sleeper's re-check sees the
+// change: a wake-up is never lost.
+//
+// Memory effect: actions of a thread before `release()` happen-before the actions of a thread
+// after the `acquire()` that takes those permits (the CAS on COUNT reads the value the add wrote).
+//
+// Invariants (lock free):
+//   0 <= COUNT <= 2^31-1
+//   SERVING <= NEXT_TICKET <= SERVING + LINE_SLOTS            (as int32 differences)
+//   only the holder of ticket SERVING, or a barger while SERVING === NEXT_TICKET, takes permits
+//   BOARD[t & (LINE_SLOTS-1)] === t  ⇔  ticket t was cancelled (until it is overwritten by t + LINE_SLOTS)
+
+import type { Deadline } from './deadline.js';
+import { raceAbort } from './deadline.js';
+
+/** Word offsets from the semaphore's base index. */
+/** Available permits; taken by CAS in `tryTake`, given back by Atomics.add in `release`. */
+const COUNT = 0;
+/** Event counter that sleepers wait on; bumped (Atomics.add) after any change while SLEEPERS > 0. */
+const EPOCH = 1;
+/** Sleepers registered on EPOCH; each sleeper adds 1 before sleeping and subtracts 1 after. */
+const SLEEPERS = 2;
+/** Next ticket to hand out; advanced by CAS in `enterLine`. */
+const NEXT_TICKET = 3;
+/** Ticket at the head of the line; advanced by CAS in `advance`, only past served or cancelled tickets. */
+const SERVING = 4;
+/** First word of the cancellation board; word t & (LINE_SLOTS-1) is written by ticket t's canceller. */
+const BOARD = 8;
+
+/** Tickets outstanding at most; further waiters wait to enter the line. A power of two. */
+export const LINE_SLOTS = 128;
+/** Int32 words one semaphore occupies. */
+export const SEMAPHORE_WORDS = BOARD + LINE_SLOTS;
+/** The largest permit count. */
+export const MAX_PERMITS = 0x7fffffff;
+
+/** How many times a synchronous waiter re-checks before it sleeps. */
+const SPINS = 64;
+
+/** Outcome of one attempt; a non-negative number is a ticket still waiting. */
+export const ACQUIRED = -1;
+export const CLOSED = -2;
+const NO_TICKET = -3;
+
+/** Writes a fresh semaphore's words. Call before the memory is shared. */
+export function initSemaphore(i32: Int32Array, base: number, permits: number): void {
+  i32[base + COUNT] = permits;
+  i32[base + EPOCH] = 0;
+  i32[base + SLEEPERS] = 0;
+  i32[base + NEXT_TICKET] = 0;
+  i32[base + SERVING] = 0;
+  // Each board word starts as a ticket of the lap before 0, which no live ticket equals.
+  for (let i = 0; i < LINE_SLOTS; i++) i32[base + BOARD + i] = i - LINE_SLOTS;
+}
+
+/** A waiter's place: its ticket, or NO_TICKET while it has not joined the line. */
+export interface Place {
+  ticket: number;
+  /** Permits taken by the last successful attempt. */
+  taken: number;
+}
+
+/**
+ * One counting semaphore at `base` in `i32`. This object is a view: it holds no state of its own,
+ * so any number of views in any threads may share the words.
+ */
+export class SemaphoreCore {
+  readonly i32: Int32Array;
+  readonly base: number;
+  /** Extra closing condition (a closed queue); checked only on the slow path. */
+  readonly isClosed: () => boolean;
+
+  constructor(i32: Int32Array, base: number, isClosed: () => boolean = () => false) {
+    this.i32 = i32;
+    this.base = base;
+    this.isClosed = isClosed;
+  }
+
+  get value(): number {
+    return Atomics.load(this.i32, this.base + COUNT);
+  }
+
+  /** Takes n permits if they are there, whatever the line; true on success. */
+  private tryTake(n: number): boolean {
+    const i32 = this.i32;
+    const at = this.base + COUNT;
+    let count = Atomics.load(i32, at);
+    while (count >= n) {
+      const seen = Atomics.compareExchange(i32, at, count, count - n);
+      if (seen === count) return true;
+      count = seen;
+    }
+    return false;
+  }
+
+  /** Takes up to `max` permits (at least 1) if any are there; returns how many (0 if none). */
+  private tryTakeUpTo(max: number): number {
+    const i32 = this.i32;
+    const at = this.base + COUNT;
+    let count = Atomics.load(i32, at);
+    while (count > 0) {
+      const take = count < max ? count : max;
+      const seen = Atomics.compareExchange(i32, at, count, count - take);
+      if (seen === count) return take;
+      count = seen;
+    }
+    return 0;
+  }
+
+  /** The never-waiting acquire: succeeds only if nobody is in line (no barging past waiters). */
+  tryAcquire(n: number): boolean {
+    const i32 = this.i32;
+    const b = this.base;
+    if (Atomics.load(i32, b + NEXT_TICKET) !== Atomics.load(i32, b + SERVING)) return false;
+    return this.tryTake(n);
+  }
+
+  /** Like tryAcquire, but takes whatever is there up to `max`; returns the count taken. */
+  tryAcquireUpTo(max: number): number {
+    const i32 = this.i32;
+    const b = this.base;
+    if (Atomics.load(i32, b + NEXT_TICKET) !== Atomics.load(i32, b + SERVING)) return 0;
+    return this.tryTakeUpTo(max);
+  }
+
+  /** Gives back n permits and wakes sleepers. The caller has checked n. */
+  release(n: number): void {
+    Atomics.add(this.i32, this.base + COUNT, n);
+    this.wake();
+  }
+
+  /** Gives back n permits unless COUNT would pass `max`; returns false (nothing done) if it would. */
+  releaseBounded(n: number, max: number): boolean {
+    const i32 = this.i32;
+    const at = this.base + COUNT;
+    let count = Atomics.load(i32, at);
+    for (;;) {
+      if (count > max - n) return false;
+      const seen = Atomics.compareExchange(i32, at, count, count + n);
+      if (seen === count) break;
+      count = seen;
+    }
+    this.wake();
+    return true;
+  }
+
+  /** Bumps EPOCH and wakes every sleeper, if any is registered. */
+  wake(): void {
+    const i32 = this.i32;
+    const b = this.base;
+    if (Atomics.load(i32, b + SLEEPERS) > 0) {
+      Atomics.add(i32, b + EPOCH, 1);
+      Atomics.notify(i32, b + EPOCH);
+    }
+  }
+
+  /** Wakes every sleeper unconditionally (after a close: the sleepers re-check `isClosed`). */
+  wakeAll(): void {
+    Atomics.add(this.i32, this.base + EPOCH, 1);
+    Atomics.notify(this.i32, this.base + EPOCH);
+  }
+
+  /**
+   * One step of a waiting acquire of n permits (or of 1..n when `upTo`): returns ACQUIRED with
+   * `place.taken` set, CLOSED (the place is given up), or the ticket it still waits with.
+   */
+  attempt(place: Place, n: number, upTo: boolean): number {
+    const i32 = this.i32;
+    const b = this.base;
+    let ticket = place.ticket;
+    if (ticket === NO_TICKET) {
+      if (Atomics.load(i32, b + NEXT_TICKET) === Atomics.load(i32, b + SERVING)) {
+        const got = upTo ? this.tryTakeUpTo(n) : this.tryTake(n) ? n : 0;
+        if (got > 0) {
+          place.ticket = NO_TICKET;
+          place.taken = got;
+          return ACQUIRED;
+        }
+      }
+      if (this.isClosed()) return CLOSED;
+      ticket = this.enterLine();
+      if (ticket === NO_TICKET) return NO_TICKET; // the line is full: wait for it to move
+      place.ticket = ticket;
+    }
+    if (Atomics.load(i32, b + SERVING) === ticket) {
+      const got = upTo ? this.tryTakeUpTo(n) : this.tryTake(n) ? n : 0;
+      if (got > 0) {
+        place.ticket = NO_TICKET;
+        place.taken = got;
+        this.advance(ticket);
+        return ACQUIRED;
+      }
+    }
+    if (this.isClosed()) {
+      this.leave(place);
+      return CLOSED;
+    }
+    return ticket;
+  }
+
+  /** Takes a ticket, or returns NO_TICKET when LINE_SLOTS tickets are outstanding. */
+  private enterLine(): number {
+    const i32 = this.i32;
+    const b = this.base;
+    for (;;) {
+      const next = Atomics.load(i32, b + NEXT_TICKET);
+      if (((next - Atomics.load(i32, b + SERVING)) | 0) >= LINE_SLOTS) return NO_TICKET;
+      if (Atomics.compareExchange(i32, b + NEXT_TICKET, next, (next + 1) | 0) === next) return next;
+    }
+  }
+
+  /** Moves the head of the line past `from` (if it is there) and past any cancelled tickets. */
+  private advance(from: number): void {
+    const i32 = this.i32;
+    const b = this.base;
+    if (Atomics.compareExchange(i32, b + SERVING, from, (from + 1) | 0) !== from) return;
+    let head = (from + 1) | 0;
+    while (
+      head !== Atomics.load(i32, b + NEXT_TICKET) &&
+      Atomics.load(i32, b + BOARD + (head & (LINE_SLOTS - 1))) === head
+    ) {
+      if (Atomics.compareExchange(i32, b + SERVING, head, (head + 1) | 0) !== head) break;
+      head = (head + 1) | 0;
+    }
+    this.wake();
+  }
+
+  /** Gives up a place in line (timeout, abort, close) and leaves no trace. */
+  leave(place: Place): void {
+    const ticket = place.ticket;
+    if (ticket === NO_TICKET) return;
+    place.ticket = NO_TICKET;
+    // Mark first, then try to advance: if we are at the head now, nobody else will move past us;
+    // if we are not, whoever reaches our ticket later reads the mark (written before their CAS).
+    Atomics.store(this.i32, this.base + BOARD + (ticket & (LINE_SLOTS - 1)), ticket);
+    this.advance(ticket);
+    // Someone may have been waiting on permits we could have taken; let them re-check.
+    this.wake();
+  }
+
+  /**
+   * Blocks the calling thread until n permits (1..n when `upTo`) are taken; returns the number
+   * taken, or CLOSED, or 0 when the deadline passed (nothing taken).
+   */
+  acquireSync(n: number, upTo: boolean, deadline: Deadline): number {
+    const place = newPlace();
+    let spins = SPINS;
+    const i32 = this.i32;
+    const epochAt = this.base + EPOCH;
+    for (;;) {
+      const r = this.attempt(place, n, upTo);
+      if (r === ACQUIRED) return place.taken;
+      if (r === CLOSED) return CLOSED;
+      if (spins > 0) {
+        spins--;
+        continue;
+      }
+      const remaining = deadline.remaining();
+      if (remaining <= 0) {
+        this.leave(place);
+        return 0;
+      }
+      // Register, then re-check, then sleep on the epoch value we observed.
+      Atomics.add(i32, this.base + SLEEPERS, 1);
+      const epoch = Atomics.load(i32, epochAt);
+      const again = this.attempt(place, n, upTo);
+      if (again !== ACQUIRED && again !== CLOSED) Atomics.wait(i32, epochAt, epoch, remaining);
+      Atomics.sub(i32, this.base + SLEEPERS, 1);
+      if (again === ACQUIRED) return place.taken;
+      if (again === CLOSED) return CLOSED;
+    }
+  }
+
+  /** The async form of `acquireSync` (Atomics.waitAsync); rejects with signal.reason on abort. */
+  async acquireAsync(n: number, upTo: boolean, deadline: Deadline): Promise<number> {
+    const place = newPlace();
+    const i32 = this.i32;
+    const epochAt = this.base + EPOCH;
+    for (;;) {
+      if (deadline.signal?.aborted) {
+        this.leave(place);
+        throw deadline.signal.reason;
+      }
+      const r = this.attempt(place, n, upTo);
+      if (r === ACQUIRED) return place.taken;
+      if (r === CLOSED) return CLOSED;
+      const remaining = deadline.remaining();
+      if (remaining <= 0) {
+        this.leave(place);
+        return 0;
+      }
+      Atomics.add(i32, this.base + SLEEPERS, 1);
+      const epoch = Atomics.load(i32, epochAt);
+      const again = this.attempt(place, n, upTo);
+      let aborted = false;
+      if (again !== ACQUIRED && again !== CLOSED) {
+        const waited = Atomics.waitAsync(i32, epochAt, epoch, remaining);
+        if (waited.async) aborted = await raceAbort(waited.value, deadline.signal);
+      }
+      Atomics.sub(i32, this.base + SLEEPERS, 1);
+      if (again === ACQUIRED) return place.taken;
+      if (again === CLOSED) return CLOSED;
+      if (aborted) {
+        this.leave(place);
+        // Our own waitAsync is still pending: wake it so no waiter outlives this call.
+        this.wakeAll();
+        throw deadline.signal!.reason;
+      }
+    }
+  }
+}
+
+
+function newPlace(): Place {
+  return { ticket: NO_TICKET, taken: 0 };
+}

@@ -1,0 +1,118 @@
+// A counting semaphore in shared memory: usable from every thread that has its handle.
+//
+// Invariants: see semaphore-core.ts; this file only adds argument checks and the public face.
+// Layout: words 0..1 header (written once before sharing), then the semaphore's words.
+
+import { checkInteger } from '../internal/validate.js';
+import { Deadline, type WaitOptions } from './deadline.js';
+import { CLOSED, MAX_PERMITS, SEMAPHORE_WORDS, SemaphoreCore, initSemaphore } from './semaphore-core.js';
+import { HEADER_WORDS, KIND_SEMAPHORE, type SharedHandle, openHandle, writeHeader } from './shared-header.js';
+
+export interface AcquireOptions extends WaitOptions {
+  /** Permits to take at once (default 1). */
+  permits?: number;
+}
+
+export interface SemaphoreHandle extends SharedHandle {
+  readonly kind: 'Semaphore';
+}
+
+const BASE = HEADER_WORDS;
+const BYTES = (HEADER_WORDS + SEMAPHORE_WORDS) * 4;
+
+/**
+ * A counting semaphore: a number of permits that `acquire` takes (waiting while there are too
+ * few) and `release` gives back. It lives in a SharedArrayBuffer: pass `semaphore.handle` to a
+ * worker and open it there with `Semaphore.from(handle)`.
+ *
+ * Fairness: waiters are served first come, first served, and a new caller does not barge past
+ * waiting ones; a waiter asking for several permits is not starved by a stream of single
+ * acquires. `tryAcquire` fails while anyone is waiting, even if permits are free.
+ *
+ * Memory: what a thread did before `release()` is visible to the thread whose `acquire` takes
+ * those permits.
+ *
+ * `acquireSync` blocks the calling thread with `Atomics.wait`; on the main thread that freezes
+ * the event loop, so prefer `acquire` there.
+ */
+export class Semaphore {
+  readonly #core: SemaphoreCore;
+  readonly #memory: SharedArrayBuffer;
+
+  /** Set only while `from` runs the constructor on existing memory. */
+  static #opening: Int32Array | undefined;
+
+  constructor(permits: number) {
+    let i32 = Semaphore.#opening;
+    if (i32 === undefined) {
+      checkInteger('permits', permits, 0, MAX_PERMITS);
+      i32 = new Int32Array(new SharedArrayBuffer(BYTES));
+      initSemaphore(i32, BASE, permits);
+      writeHeader(i32, KIND_SEMAPHORE); // written before the memory is shared
+    }
+    this.#memory = i32.buffer as SharedArrayBuffer;
+    this.#core = new SemaphoreCore(i32, BASE);
+  }
+
+  /** Opens, in this thread, the semaphore whose `.handle` was passed here. */
+  static from(handle: SemaphoreHandle): Semaphore {
+    Semaphore.#opening = openHandle(handle, KIND_SEMAPHORE, BYTES);
+    try {
+      return new Semaphore(0);
+    } finally {
+      Semaphore.#opening = undefined;
+    }
+  }
+
+  /** Plain data to send to another thread: `Semaphore.from(handle)` opens it there. */
+  get handle(): SemaphoreHandle {
+    return { kind: 'Semaphore', memory: this.#memory };
+  }
+
+  /** Permits available now (a snapshot: other threads may change it at once). */
+  get value(): number {
+    return this.#core.value;
+  }
+
+  /** Takes permits if they are free and nobody is waiting; never waits. */
+  tryAcquire(permits = 1): boolean {
+    checkInteger('permits', permits, 1, MAX_PERMITS);
+    return this.#core.tryAcquire(permits);
+  }
+
+  /** Waits (asynchronously) for permits; rejects with TimeoutError or `signal.reason`. */
+  async acquire(options?: AcquireOptions): Promise<void> {
+    const permits = permitsOption(options);
+    const deadline = new Deadline(options);
+    deadline.throwIfAborted();
+    if (this.#core.tryAcquire(permits)) return;
+    const got = await this.#core.acquireAsync(permits, false, deadline);
+    if (got === 0) throw deadline.timeoutError('Semaphore.acquire');
+    if (got === CLOSED) throw new Error('unreachable: a Semaphore does not close');
+  }
+
+  /** Blocks the calling thread until permits are free; throws TimeoutError or `signal.reason`. */
+  acquireSync(options?: AcquireOptions): void {
+    const permits = permitsOption(options);
+    const deadline = new Deadline(options);
+    deadline.throwIfAborted();
+    const got = this.#core.acquireSync(permits, false, deadline);
+    if (got === 0) throw deadline.timeoutError('Semaphore.acquireSync');
+  }
+
+  /** Gives back permits, waking waiters. */
+  release(permits = 1): void {
+    checkInteger('permits', permits, 1, MAX_PERMITS);
+    if (!this.#core.releaseBounded(permits, MAX_PERMITS)) {
+      throw new RangeError(
+        `release(${permits}) would raise the semaphore past ${MAX_PERMITS} permits (it has ${this.#core.value})`,
+      );
+    }
+  }
+}
+
+function permitsOption(options: AcquireOptions | undefined): number {
+  const permits = options?.permits;
+  if (permits === undefined) return 1;
+  return checkInteger('permits', permits, 1, MAX_PERMITS);
+}
