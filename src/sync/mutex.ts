@@ -10,8 +10,8 @@
 import { threadId } from 'node:worker_threads';
 import { LockOwnershipError } from '../errors.js';
 import { Deadline, type WaitOptions } from './deadline.js';
-import { SEMAPHORE_WORDS, SemaphoreCore, initSemaphore } from './semaphore-core.js';
-import { HEADER_WORDS, KIND_MUTEX, type SharedHandle, openHandle, writeHeader } from './shared-header.js';
+import { initSemaphore, SEMAPHORE_WORDS, SemaphoreCore } from './semaphore-core.js';
+import { HEADER_WORDS, KIND_MUTEX, openHandle, type SharedHandle, writeHeader } from './shared-header.js';
 
 export interface MutexHandle extends SharedHandle {
   readonly kind: 'Mutex';

@@ -112,13 +112,16 @@ export class SemaphoreCore {
     return false;
   }
 
-  /** Takes up to `max` permits (at least 1) if any are there; returns how many (0 if none). */
-  private tryTakeUpTo(max: number): number {
+  /**
+   * Takes up to `max` permits (at least 1) if any are there, whatever the line; returns how many
+   * (0 if none). Queues use it for tryPut/tryGet, which succeed whenever there is room or an item.
+   */
+  tryTakeUpTo(max: number): number {
     const i32 = this.i32;
     const at = this.base + COUNT;
     let count = Atomics.load(i32, at);
     while (count > 0) {
-      const take = count < max ? count : max;
+      const take = Math.min(count, max);
       const seen = Atomics.compareExchange(i32, at, count, count - take);
       if (seen === count) return take;
       count = seen;
@@ -328,7 +331,6 @@ export class SemaphoreCore {
     }
   }
 }
-
 
 function newPlace(): Place {
   return { ticket: NO_TICKET, taken: 0 };

@@ -5,8 +5,8 @@
 
 import { checkInteger } from '../internal/validate.js';
 import { Deadline, type WaitOptions } from './deadline.js';
-import { CLOSED, MAX_PERMITS, SEMAPHORE_WORDS, SemaphoreCore, initSemaphore } from './semaphore-core.js';
-import { HEADER_WORDS, KIND_SEMAPHORE, type SharedHandle, openHandle, writeHeader } from './shared-header.js';
+import { CLOSED, initSemaphore, MAX_PERMITS, SEMAPHORE_WORDS, SemaphoreCore } from './semaphore-core.js';
+import { HEADER_WORDS, KIND_SEMAPHORE, openHandle, type SharedHandle, writeHeader } from './shared-header.js';
 
 export interface AcquireOptions extends WaitOptions {
   /** Permits to take at once (default 1). */

@@ -39,7 +39,9 @@ export function openHandle(handle: unknown, kind: number, minBytes: number): Int
   }
   const { kind: kindName, memory } = handle as Partial<SharedHandle>;
   if (!(memory instanceof SharedArrayBuffer)) {
-    throw new TypeError(`${name}.from() needs a handle whose memory is a SharedArrayBuffer, got ${describe(memory)}`);
+    throw new TypeError(
+      `${name}.from() needs a handle whose memory is a SharedArrayBuffer, got ${describe(memory)}`,
+    );
   }
   if (memory.byteLength < Math.max(minBytes, HEADER_WORDS * 4) || memory.byteLength % 4 !== 0) {
     throw new TypeError(`${name}.from(): the handle's memory (${memory.byteLength} bytes) is not a ${name}`);
@@ -55,7 +57,9 @@ export function openHandle(handle: unknown, kind: number, minBytes: number): Int
     throw new TypeError(`${name}.from() was given the handle of a ${actual}`);
   }
   if ((word & 0xff) !== LAYOUT_VERSION) {
-    throw new TypeError(`${name}.from(): layout version ${word & 0xff} is not supported (expected ${LAYOUT_VERSION})`);
+    throw new TypeError(
+      `${name}.from(): layout version ${word & 0xff} is not supported (expected ${LAYOUT_VERSION})`,
+    );
   }
   return i32;
 }

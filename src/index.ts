@@ -1,0 +1,19 @@
+// conveyor's public face: re-exports only.
+export {
+  ItemTooLargeError,
+  LockOwnershipError,
+  QueueClosedError,
+  TaskDoneError,
+  TimeoutError,
+} from './errors.js';
+export {
+  BoundedBuffer,
+  type BoundedBufferHandle,
+  type BoundedBufferOptions,
+  MAX_CAPACITY,
+} from './queue/bounded-buffer.js';
+export type { Codec, CodecName } from './queue/codec.js';
+export type { BlockingQueue, CloseOptions, Queue, TryGetResult } from './queue/queue.js';
+export type { WaitOptions } from './sync/deadline.js';
+export { Mutex, type MutexGuard, type MutexHandle } from './sync/mutex.js';
+export { type AcquireOptions, Semaphore, type SemaphoreHandle } from './sync/semaphore.js';

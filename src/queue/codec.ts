@@ -1,0 +1,219 @@
+// How items become bytes in a BoundedBuffer slot and back. Fixed-size codecs (int32, float64)
+// write straight into typed views; variable-size ones write a length word and then the bytes.
+import { deserialize, serialize } from 'node:v8';
+import { ItemTooLargeError } from '../errors.js';
+import { describe } from '../internal/validate.js';
+
+/** A user codec: turns an item into bytes and back. `encode` may throw to refuse an item. */
+export interface Codec<T> {
+  encode(item: T): Uint8Array;
+  decode(bytes: Uint8Array): T;
+}
+
+export type CodecName = 'int32' | 'float64' | 'string' | 'json' | 'bytes' | 'structured';
+
+export const CODEC_IDS: Record<CodecName | 'custom', number> = {
+  int32: 1,
+  float64: 2,
+  string: 3,
+  json: 4,
+  bytes: 5,
+  structured: 6,
+  custom: 7,
+};
+
+export const CODEC_NAMES = Object.keys(CODEC_IDS) as (CodecName | 'custom')[];
+
+/** Bytes of one slot's payload for the fixed codecs; undefined for variable-size ones. */
+export function fixedSlotBytes(name: CodecName | 'custom'): number | undefined {
+  return name === 'int32' ? 4 : name === 'float64' ? 8 : undefined;
+}
+
+/**
+ * A codec bound to a buffer's data area. `prepare` validates and encodes an item before any slot
+ * is claimed (so a refused item leaves nothing behind); `write` and `read` touch one slot.
+ */
+export interface SlotCodec<T> {
+  prepare(item: T): unknown;
+  write(slot: number, prepared: unknown): void;
+  read(slot: number): T;
+}
+
+/** Makes the slot codec for `name` over `data` (the slots' bytes), `stride` bytes a slot. */
+export function bindCodec<T>(
+  name: CodecName | 'custom',
+  custom: Codec<T> | undefined,
+  data: SharedArrayBuffer,
+  dataOffset: number,
+  slots: number,
+  stride: number,
+  slotBytes: number,
+): SlotCodec<T> {
+  switch (name) {
+    case 'int32':
+      return new Int32Codec(new Int32Array(data, dataOffset, slots)) as unknown as SlotCodec<T>;
+    case 'float64':
+      return new Float64Codec(new Float64Array(data, dataOffset, slots)) as unknown as SlotCodec<T>;
+    case 'string':
+      return new StringCodec(data, dataOffset, slots, stride, slotBytes, false) as unknown as SlotCodec<T>;
+    case 'json':
+      return new StringCodec(data, dataOffset, slots, stride, slotBytes, true) as unknown as SlotCodec<T>;
+    case 'bytes':
+      return new BytesCodec<Uint8Array>(data, dataOffset, slots, stride, slotBytes, {
+        encode: (item) => {
+          if (!(item instanceof Uint8Array)) {
+            throw new TypeError(`codec 'bytes' needs a Uint8Array item, got ${describe(item)}`);
+          }
+          return item;
+        },
+        decode: (bytes) => bytes,
+      }) as unknown as SlotCodec<T>;
+    case 'structured':
+      return new BytesCodec<unknown>(data, dataOffset, slots, stride, slotBytes, {
+        encode: (item) => serialize(item),
+        decode: (bytes) => deserialize(bytes),
+      }) as SlotCodec<T>;
+    case 'custom':
+      return new BytesCodec<T>(data, dataOffset, slots, stride, slotBytes, custom!);
+  }
+}
+
+class Int32Codec implements SlotCodec<number> {
+  constructor(private readonly view: Int32Array) {}
+  prepare(item: number): number {
+    if (typeof item !== 'number' || (item | 0) !== item || Object.is(item, -0)) {
+      if (typeof item === 'number' && Number.isInteger(item)) {
+        throw new RangeError(
+          `codec 'int32' needs an integer from -2147483648 to 2147483647, got ${describe(item)}`,
+        );
+      }
+      throw new TypeError(
+        `codec 'int32' needs an integer from -2147483648 to 2147483647, got ${describe(item)}`,
+      );
+    }
+    return item;
+  }
+  write(slot: number, prepared: unknown): void {
+    this.view[slot] = prepared as number;
+  }
+  read(slot: number): number {
+    return this.view[slot];
+  }
+}
+
+class Float64Codec implements SlotCodec<number> {
+  constructor(private readonly view: Float64Array) {}
+  prepare(item: number): number {
+    if (typeof item !== 'number')
+      throw new TypeError(`codec 'float64' needs a number, got ${describe(item)}`);
+    return item;
+  }
+  write(slot: number, prepared: unknown): void {
+    this.view[slot] = prepared as number;
+  }
+  read(slot: number): number {
+    return this.view[slot];
+  }
+}
+
+/** Variable-size slots: a length word (Int32) at the slot's start, then up to slotBytes bytes. */
+abstract class VariableSlots {
+  protected readonly lengths: Int32Array;
+  protected readonly bytes: Buffer;
+  constructor(
+    data: SharedArrayBuffer,
+    dataOffset: number,
+    slots: number,
+    protected readonly stride: number,
+    protected readonly slotBytes: number,
+  ) {
+    this.lengths = new Int32Array(data, dataOffset, (slots * stride) / 4);
+    this.bytes = Buffer.from(data, dataOffset, slots * stride);
+  }
+  protected start(slot: number): number {
+    return slot * this.stride + 4;
+  }
+  protected setLength(slot: number, length: number): void {
+    this.lengths[(slot * this.stride) / 4] = length;
+  }
+  protected length(slot: number): number {
+    return this.lengths[(slot * this.stride) / 4];
+  }
+}
+
+class StringCodec extends VariableSlots implements SlotCodec<unknown> {
+  constructor(
+    data: SharedArrayBuffer,
+    dataOffset: number,
+    slots: number,
+    stride: number,
+    slotBytes: number,
+    private readonly json: boolean,
+  ) {
+    super(data, dataOffset, slots, stride, slotBytes);
+  }
+  prepare(item: unknown): string {
+    let text: string;
+    if (this.json) {
+      let encoded: string | undefined;
+      try {
+        encoded = JSON.stringify(item);
+      } catch (error) {
+        throw new TypeError(`codec 'json' cannot encode ${describe(item)}: ${(error as Error).message}`);
+      }
+      if (encoded === undefined) throw new TypeError(`codec 'json' cannot encode ${describe(item)}`);
+      text = encoded;
+    } else {
+      if (typeof item !== 'string')
+        throw new TypeError(`codec 'string' needs a string, got ${describe(item)}`);
+      text = item;
+    }
+    // Quick bound first: UTF-8 takes at most 3 bytes per UTF-16 unit.
+    if (text.length * 3 > this.slotBytes) {
+      const size = Buffer.byteLength(text, 'utf8');
+      if (size > this.slotBytes) throw new ItemTooLargeError(size, this.slotBytes, item);
+    }
+    return text;
+  }
+  write(slot: number, prepared: unknown): void {
+    const written = this.bytes.write(prepared as string, this.start(slot), this.slotBytes, 'utf8');
+    this.setLength(slot, written);
+  }
+  read(slot: number): unknown {
+    const start = this.start(slot);
+    const text = this.bytes.toString('utf8', start, start + this.length(slot));
+    return this.json ? JSON.parse(text) : text;
+  }
+}
+
+class BytesCodec<T> extends VariableSlots implements SlotCodec<T> {
+  constructor(
+    data: SharedArrayBuffer,
+    dataOffset: number,
+    slots: number,
+    stride: number,
+    slotBytes: number,
+    private readonly codec: Codec<T>,
+  ) {
+    super(data, dataOffset, slots, stride, slotBytes);
+  }
+  prepare(item: T): Uint8Array {
+    const encoded = this.codec.encode(item);
+    if (!(encoded instanceof Uint8Array)) {
+      throw new TypeError(`codec encode() must return a Uint8Array, got ${describe(encoded)}`);
+    }
+    if (encoded.byteLength > this.slotBytes)
+      throw new ItemTooLargeError(encoded.byteLength, this.slotBytes, item);
+    return encoded;
+  }
+  write(slot: number, prepared: unknown): void {
+    const encoded = prepared as Uint8Array;
+    this.bytes.set(encoded, this.start(slot));
+    this.setLength(slot, encoded.byteLength);
+  }
+  read(slot: number): T {
+    const start = this.start(slot);
+    // Copy out: the slot is reused as soon as it is released.
+    return this.codec.decode(new Uint8Array(this.bytes.subarray(start, start + this.length(slot))));
+  }
+}
