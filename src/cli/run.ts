@@ -1,0 +1,139 @@
+// `conveyor run`: the seed's producer-consumer scenario on real worker threads.
+//
+// stdout carries the seed's log lines and nothing else (or, with --json, one JSON summary);
+// stderr carries the live view (only when it is a terminal), the summary and errors.
+// Exit codes: 0 done, 1 failed, 2 bad input, 130 stopped by Ctrl-C (SIGINT).
+import { readFileSync, writeFileSync } from 'node:fs';
+import { renderChart } from '../run/chart.js';
+import { LiveView, type TextSink } from '../run/live-view.js';
+import { parseRunArgs, type RunOptions, USAGE, UsageError } from '../run/options.js';
+import type { RunEvent } from '../run/protocol.js';
+import { runScenario } from '../run/scenario.js';
+import { formatSummary, summarize, traceLines } from '../run/summary.js';
+
+export interface RunIO {
+  stdout: TextSink;
+  stderr: TextSink;
+  /** Where SIGINT is listened for (default: process); null to not listen. */
+  signals?: Pick<NodeJS.Process, 'once' | 'off'> | null;
+  /** Aborting it stops the run as Ctrl-C does (for tests and embedding). */
+  signal?: AbortSignal;
+}
+
+const EXIT_OK = 0;
+const EXIT_FAILED = 1;
+const EXIT_USAGE = 2;
+const EXIT_INTERRUPTED = 130;
+
+export async function runCommand(
+  argv: string[],
+  io: RunIO = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
+  let parsed: ReturnType<typeof parseRunArgs>;
+  try {
+    parsed = parseRunArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr.write(`conveyor run: ${error.message}\n\n${USAGE}\n`);
+    return EXIT_USAGE;
+  }
+  if (parsed.kind === 'help') {
+    io.stdout.write(`${USAGE}\n`);
+    return EXIT_OK;
+  }
+  if (parsed.kind === 'version') {
+    io.stdout.write(`${version()}\n`);
+    return EXIT_OK;
+  }
+  const options = parsed.options;
+
+  // Fail before a long run, not after it, when an output file cannot be written.
+  for (const file of [options.trace, options.chart]) {
+    if (file === undefined) continue;
+    try {
+      writeFileSync(file, '');
+    } catch (error) {
+      io.stderr.write(`conveyor run: cannot write ${file}: ${(error as Error).message}\n`);
+      return EXIT_FAILED;
+    }
+  }
+
+  const controller = new AbortController();
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+    controller.abort();
+  };
+  const signals = io.signals === undefined ? process : io.signals;
+  signals?.once('SIGINT', onSigint);
+  const onAbort = () => onSigint();
+  io.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const logging = !options.json && !options.quiet;
+  const actors = actorNames(options);
+  const view = logging && io.stderr.isTTY === true ? new LiveView(io.stderr, options, actors) : undefined;
+  const onEvent = (event: RunEvent) => {
+    view?.update(event);
+    if (!logging) return;
+    const line = logLine(event, options);
+    if (line === undefined) return;
+    if (view !== undefined) view.above(io.stdout, line);
+    else io.stdout.write(line);
+  };
+
+  let result: Awaited<ReturnType<typeof runScenario>>;
+  try {
+    view?.start();
+    result = await runScenario(options, { onEvent, signal: controller.signal });
+  } catch (error) {
+    view?.stop();
+    io.stderr.write(`conveyor run: the run failed: ${(error as Error)?.stack ?? String(error)}\n`);
+    return EXIT_FAILED;
+  } finally {
+    signals?.off('SIGINT', onSigint);
+    io.signal?.removeEventListener('abort', onAbort);
+  }
+  view?.stop();
+
+  const summary = summarize(result);
+  try {
+    if (options.trace !== undefined) writeFileSync(options.trace, traceLines(result.events));
+    if (options.chart !== undefined) writeFileSync(options.chart, renderChart(result));
+  } catch (error) {
+    io.stderr.write(`conveyor run: cannot write the output: ${(error as Error).message}\n`);
+    return EXIT_FAILED;
+  }
+  if (options.json) io.stdout.write(`${JSON.stringify(summary)}\n`);
+  else if (!options.quiet) io.stderr.write(`\n${formatSummary(summary)}\n`);
+  if (interrupted) return EXIT_INTERRUPTED;
+  return result.stopped ? EXIT_FAILED : EXIT_OK;
+}
+
+/** The seed's line for a produced or consumed event; the actor's number only when there are several. */
+export function logLine(
+  event: RunEvent,
+  options: Pick<RunOptions, 'producers' | 'consumers'>,
+): string | undefined {
+  const index = event.actor.slice(event.actor.lastIndexOf('-') + 1);
+  if (event.event === 'produced') {
+    return `Producer${options.producers > 1 ? ` ${index}` : ''} produced: ${event.item}\n`;
+  }
+  if (event.event === 'consumed') {
+    return `Consumer${options.consumers > 1 ? ` ${index}` : ''} consumed item: ${event.item}\n`;
+  }
+  return undefined;
+}
+
+function actorNames(options: RunOptions): string[] {
+  const names: string[] = [];
+  for (let i = 1; i <= options.consumers; i++) names.push(`consumer-${i}`);
+  for (let i = 1; i <= options.producers; i++) names.push(`producer-${i}`);
+  return names;
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}

@@ -1,0 +1,240 @@
+// `conveyor run`'s flags: parsing and validation. Every bad input becomes one UsageError whose
+// message names the flag and the bad value; the command prints it with the usage and exits 2.
+import { parseArgs } from 'node:util';
+
+/** A sleep after each item, in milliseconds before --time-scale: fixed (min === max) or a range. */
+export interface SleepRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+export type RunMode = 'classic' | 'buffer';
+
+export interface RunOptions {
+  /** Items each producer makes. */
+  items: number;
+  capacity: number;
+  producers: number;
+  consumers: number;
+  produceMs: SleepRange;
+  consumeMs: SleepRange;
+  /** Seed of the sleep draws (only matters for ranges). */
+  seed: number;
+  /** Multiplies every sleep. */
+  timeScale: number;
+  mode: RunMode;
+  trace: string | undefined;
+  chart: string | undefined;
+  json: boolean;
+  quiet: boolean;
+}
+
+/** The seed's scenario: one producer (1 s per item) faster than one consumer (2.5 s), 20 items, 10 slots. */
+export const SEED_DEFAULTS: Readonly<RunOptions> = Object.freeze({
+  items: 20,
+  capacity: 10,
+  producers: 1,
+  consumers: 1,
+  produceMs: { min: 1000, max: 1000 },
+  consumeMs: { min: 2500, max: 2500 },
+  seed: 1,
+  timeScale: 1,
+  mode: 'classic',
+  trace: undefined,
+  chart: undefined,
+  json: false,
+  quiet: false,
+});
+
+export const MAX_ITEMS = 1_000_000;
+export const MAX_CAPACITY = 1_000_000;
+export const MAX_ACTORS = 64;
+const MAX_SLEEP_MS = 3_600_000;
+
+export const USAGE = `Usage: conveyor run [options]
+
+Replays the seed's producer-consumer scenario on real worker threads: producers fill a bounded
+buffer, consumers drain it, and you see who waits on which semaphore. The defaults are the seed's.
+
+Options:
+  --items N            items each producer makes (default 20)
+  --capacity N         slots in the buffer (default 10)
+  --producers N        producer threads (default 1)
+  --consumers N        consumer threads (default 1)
+  --produce-ms MS      a producer's sleep after each item: a number or a range MIN-MAX (default 1000)
+  --consume-ms MS      a consumer's sleep after each item: a number or a range MIN-MAX (default 2500)
+  --seed N             seed for the range draws, for repeatable runs (default 1)
+  --time-scale F       multiply every sleep by F: 0.01 runs the seed in about half a second (default 1)
+  --mode MODE          classic: the seed's ring and semaphores empty/full/mutex (default)
+                       buffer: the same work through conveyor's BoundedBuffer
+  --trace FILE         write every event as a JSON line to FILE
+  --chart FILE         draw the run as an SVG chart in FILE
+  --json               print the summary as one JSON object on stdout, and no log lines
+  --quiet              print no log lines, live view or summary
+  -h, --help           show this help
+  -v, --version        show conveyor's version
+
+Examples:
+  conveyor run                                   the seed's run, live (about 53 s)
+  conveyor run --time-scale 0.01                 the same, in about half a second
+  conveyor run --producers 3 --consumers 2 --consume-ms 100-400 --seed 7 --chart run.svg`;
+
+/** Bad command-line input: the command prints the message and the usage, and exits with 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+  readonly code = 'ERR_CONVEYOR_USAGE';
+}
+
+export type ParsedRunArgs =
+  | { readonly kind: 'run'; readonly options: RunOptions }
+  | { readonly kind: 'help' }
+  | { readonly kind: 'version' };
+
+const VALUE_FLAGS = [
+  'items',
+  'capacity',
+  'producers',
+  'consumers',
+  'produce-ms',
+  'consume-ms',
+  'seed',
+  'time-scale',
+  'mode',
+  'trace',
+  'chart',
+] as const;
+
+/** Parses `conveyor run`'s arguments; throws UsageError on anything it cannot use. */
+export function parseRunArgs(argv: readonly string[]): ParsedRunArgs {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: joinNegativeValues(argv),
+      strict: true,
+      allowPositionals: false,
+      options: {
+        ...Object.fromEntries(VALUE_FLAGS.map((name) => [name, { type: 'string' as const }])),
+        json: { type: 'boolean' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError(parseArgsMessage(error));
+  }
+  if (values.help) return { kind: 'help' };
+  if (values.version) return { kind: 'version' };
+  const d = SEED_DEFAULTS;
+  const text = (name: string): string | undefined => values[name] as string | undefined;
+  const options: RunOptions = {
+    items: integer('--items', text('items'), 1, MAX_ITEMS, d.items),
+    capacity: integer('--capacity', text('capacity'), 1, MAX_CAPACITY, d.capacity),
+    producers: integer('--producers', text('producers'), 1, MAX_ACTORS, d.producers),
+    consumers: integer('--consumers', text('consumers'), 1, MAX_ACTORS, d.consumers),
+    produceMs: sleepRange('--produce-ms', text('produce-ms'), d.produceMs),
+    consumeMs: sleepRange('--consume-ms', text('consume-ms'), d.consumeMs),
+    seed: integer('--seed', text('seed'), 0, 0xffffffff, d.seed),
+    timeScale: timeScale(text('time-scale')),
+    mode: mode(text('mode')),
+    trace: fileName('--trace', text('trace')),
+    chart: fileName('--chart', text('chart')),
+    json: values.json === true,
+    quiet: values.quiet === true,
+  };
+  return { kind: 'run', options };
+}
+
+/**
+ * parseArgs refuses `--items -1` as ambiguous; we want to say "-1 is not allowed" instead, so a
+ * value flag followed by anything that is not itself a `--flag` is joined as `--items=-1`.
+ */
+function joinNegativeValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const next = argv[i + 1];
+    const flag = arg.startsWith('--') ? arg.slice(2) : '';
+    if ((VALUE_FLAGS as readonly string[]).includes(flag) && next !== undefined && !next.startsWith('--')) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
+function parseArgsMessage(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  const flag = /'(-[^' ]+)/.exec(message)?.[1];
+  switch (code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown option ${flag ?? message}`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      return flag !== undefined && /argument missing|ambiguous/.test(message)
+        ? `${flag} needs a value`
+        : message.split('\n')[0];
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `unexpected argument ${/'([^']*)'/.exec(message)?.[1] ?? message} (conveyor run takes only options)`;
+    default:
+      return message.split('\n')[0];
+  }
+}
+
+function integer(flag: string, text: string | undefined, min: number, max: number, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = /^[+-]?\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new UsageError(`${flag} must be an integer from ${min} to ${max}, got '${text}'`);
+  }
+  return value;
+}
+
+function milliseconds(flag: string, text: string, whole: string): number {
+  const value = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isFinite(value) || value > MAX_SLEEP_MS) {
+    throw new UsageError(
+      `${flag} must be milliseconds from 0 to ${MAX_SLEEP_MS}, or a range MIN-MAX such as 100-400, got '${whole}'`,
+    );
+  }
+  return value;
+}
+
+function sleepRange(flag: string, text: string | undefined, fallback: SleepRange): SleepRange {
+  if (text === undefined) return fallback;
+  const parts = text.trim().split('-');
+  if (parts.length === 1) {
+    const ms = milliseconds(flag, parts[0], text);
+    return { min: ms, max: ms };
+  }
+  if (parts.length === 2) {
+    const min = milliseconds(flag, parts[0], text);
+    const max = milliseconds(flag, parts[1], text);
+    if (min > max) throw new UsageError(`${flag}: the range's MIN must not exceed its MAX, got '${text}'`);
+    return { min, max };
+  }
+  return milliseconds(flag, '', text) as never; // throws with the usual message
+}
+
+function timeScale(text: string | undefined): number {
+  if (text === undefined) return SEED_DEFAULTS.timeScale;
+  const value = /^(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i.test(text.trim()) ? Number(text) : Number.NaN;
+  if (!Number.isFinite(value) || value < 0 || value > 1000) {
+    throw new UsageError(`--time-scale must be a number from 0 to 1000 (such as 0.01), got '${text}'`);
+  }
+  return value;
+}
+
+function mode(text: string | undefined): RunMode {
+  if (text === undefined) return SEED_DEFAULTS.mode;
+  if (text === 'classic' || text === 'buffer') return text;
+  throw new UsageError(`--mode must be 'classic' or 'buffer', got '${text}'`);
+}
+
+function fileName(flag: string, text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  if (text.trim() === '') throw new UsageError(`${flag} needs a file name, got ''`);
+  return text;
+}
