@@ -4,35 +4,44 @@
 // Design
 // ------
 // The seed guards a ring with three semaphores: `empty` (free slots), `full` (filled slots) and
-// `mutex`. We keep `empty` and `full` exactly (fair counting semaphores, semaphore-core.ts) and
-// replace the one `mutex` by per-slot sequence stamps, so that producers and consumers never
-// queue behind each other to touch different slots:
+// one `mutex` around the ring. Two counters and a lock are shared by every thread, so every put
+// and get would bounce the same three cache lines between cores. We keep the seed's semaphores
+// but shard them: every slot carries its own stamp, a one-slot semaphore that says "free for the
+// put at position p" (`empty` for this slot) or "holds the item of position p" (`full` for this
+// slot). The mutex is replaced by claiming positions with a compare-and-swap (the bounded MPMC
+// queue of Dmitry Vyukov, as in crossbeam's array channel):
 //
-//   put:  acquire(empty) → claim position TAIL (CAS) → wait stamp == position (slot free for this
-//         lap) → write the item → stamp = position + 1 (publish) → release(full)
-//   get:  acquire(full) → claim position HEAD (CAS) → wait stamp == position + 1 (published) →
-//         read the item → stamp = position + ONE_LAP (free for the next lap) → release(empty)
+//   put:  p = TAIL; stamp[p] === p (free)?        → CAS TAIL p→p+1 (claim) → write → stamp = p + 1 (publish)
+//   get:  h = HEAD; stamp[h] === h + 1 (filled)?  → CAS HEAD h→h+1 (claim) → read  → stamp = h + ONE_LAP (free)
 //
-// The stamp wait almost never waits: `empty`/`full` already promise a free/filled slot somewhere,
-// and the stamp only orders two threads that claimed the same slot one lap apart (a consumer still
-// reading while the next lap's producer arrives).
+// A put finding its slot still filled from the last lap sees the buffer full; a get finding its
+// slot not yet filled sees it empty. Either sleeps on that very stamp, futex style: it sets the
+// stamp's WAITING bit (CAS from the value it saw), re-checks, then `Atomics.wait`s on the marked
+// value. Whoever changes a stamp does so with `Atomics.exchange`, and notifies only when the old
+// value carried the bit, so the common path never pays for a notify. Batches claim several
+// consecutive positions in one CAS, after checking each of their stamps.
 //
-// A position packs a lap and an index (crossbeam's array channel does the same):
-// position = lap * ONE_LAP + index, ONE_LAP the power of two above capacity. Positions wrap at
-// 2^32, which ONE_LAP divides, so every comparison is an equality and wrap-around is harmless.
+// A position packs a lap and an index: position = lap * ONE_LAP + index, with ONE_LAP the power
+// of two above capacity. Positions live in 31 bits and wrap at 2^31, which ONE_LAP divides, so
+// every test is an equality and wrap-around is harmless. Bit 31 of TAIL is the CLOSED mark; bit
+// 31 of a stamp is its WAITING bit.
 //
 // Invariants (lock free):
-//   empty.COUNT + full.COUNT + (puts and gets between their acquire and release) === capacity
-//   positions in [HEAD, TAIL) are claimed by producers; each is got exactly once, in position order
-//   stamp[i] === p        ⇔ slot i is free for the put at position p
-//   stamp[i] === p + 1    ⇔ slot i holds the item put at position p, not yet read
-//   CLOSED !== 0 ⇒ no put that has not yet passed its in-flight check will write
-//   a getter sees "closed and drained" only when CLOSED !== 0, PUTS_IN_FLIGHT === 0 and full.COUNT === 0
+//   HEAD <= TAIL <= HEAD + capacity                    (in sequence order)
+//   positions in [HEAD, TAIL) are claimed by puts; each is got exactly once, in position order
+//   stamp[i] === p           ⇔ slot i is free for the put at position p      (ignoring WAITING)
+//   stamp[i] === p + 1       ⇔ slot i holds the item put at position p, not yet claimed or read
+//   WAITING set on stamp[i]  ⇐ some thread sleeps (or is about to) on stamp[i]
+//   TAIL has the CLOSED mark ⇒ no put claims a position any more (claims CAS against the mark)
+//   a get reports "closed and drained" only when TAIL is marked and HEAD === TAIL without the mark
+//   unfinished (taskDone/join) === puts claimed − DONE, counted modulo the positions' period
+// Memory: writing an item happens-before the store that publishes its stamp, which happens-before
+// the get that reads that stamp and then the item (all stamp accesses are Atomics).
 
 import { QueueClosedError, TaskDoneError } from '../errors.js';
 import { checkInteger, checkOptions, describe } from '../internal/validate.js';
 import { Deadline, NO_DEADLINE, raceAbort, type WaitOptions } from '../sync/deadline.js';
-import { CLOSED, initSemaphore, SEMAPHORE_WORDS, SemaphoreCore } from '../sync/semaphore-core.js';
+import { NOT_YET, TIMED_OUT } from '../sync/event-count.js';
 import {
   HEADER_WORDS,
   KIND_BOUNDED_BUFFER,
@@ -55,31 +64,33 @@ export const MAX_CAPACITY = 1 << 20;
 export const MAX_SLOT_BYTES = 1 << 24;
 const DEFAULT_SLOT_BYTES = 512;
 
-// Word offsets. Words written once before sharing: CAPACITY, SLOT_BYTES, CODEC, ONE_LAP.
+// Word offsets. Written once, before the memory is shared: CAPACITY, SLOT_BYTES, CODEC, ONE_LAP.
 const CAPACITY = HEADER_WORDS;
 const SLOT_BYTES = HEADER_WORDS + 1;
 const CODEC = HEADER_WORDS + 2;
 const ONE_LAP = HEADER_WORDS + 3;
-/** 0 open, 1 closed, 2 closed immediately; only `close` writes it (CAS, only ever upwards). */
-const CLOSED_STATE = HEADER_WORDS + 4;
-/** Puts past their acquire of `empty` and not yet done; Atomics.add/sub by putters. */
-const PUTS_IN_FLIGHT = HEADER_WORDS + 5;
-/** Items put and not yet marked done (taskDone); add by putters, CAS by taskDone, sub by close. */
-const UNFINISHED = HEADER_WORDS + 6;
-/** Threads sleeping on some slot's stamp; add/sub by those threads. */
-const STAMP_SLEEPERS = HEADER_WORDS + 7;
 // Hot words each get a 64-byte line of their own.
-/** Next position to put; claimed by producers with CAS. */
+/** Next position to put, plus the CLOSED mark in bit 31; claimed by puts (CAS), marked by close (or). */
 const TAIL = 16;
-/** Next position to get; claimed by consumers with CAS. */
+/** Next position to get; claimed by gets (CAS). */
 const HEAD = 32;
-const EMPTY = 48;
-const FULL = EMPTY + SEMAPHORE_WORDS;
-/** stamp[i] at STAMPS + i; written by the one thread that claimed slot i's current position. */
-const STAMPS = FULL + SEMAPHORE_WORDS;
+/** taskDone() calls (and items discarded by close) so far, modulo the period; CAS by both. */
+const DONE = 48;
+/**
+ * stamp[i] at STAMPS + i. Its position bits are written (exchange) only by the thread that
+ * claimed slot i's current position; its WAITING bit is set (CAS) by sleepers and cleared by the
+ * next exchange, or by close.
+ */
+const STAMPS = 64;
 
-const SPINS = 128;
-const IMMEDIATE = 2;
+const CLOSED_MARK = 1 << 31;
+const WAITING = 1 << 31;
+const POSITION_MASK = 0x7fffffff;
+/** tryClaim results besides a position (positions are never negative). */
+const NONE = -1;
+const CLOSED = -2;
+/** Checks before a waiting call sleeps. */
+const SPINS = 200;
 
 export interface BoundedBufferOptions<T> {
   /** Slots in the ring: an integer from 1 to 1048576. */
@@ -133,8 +144,20 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
   readonly #i32: Int32Array;
   readonly #layout: Layout;
   readonly #codec: SlotCodec<T>;
-  readonly #empty: SemaphoreCore;
-  readonly #full: SemaphoreCore;
+  // Copies of layout numbers, read on every call.
+  readonly #capacity: number;
+  readonly #oneLap: number;
+  /** Positions in one period of 2^31: laps × capacity. Sequence numbers count modulo it. */
+  readonly #period: number;
+  // Thread-local scratch, read right after the call that sets it (no await in between).
+  /** TAIL and HEAD as this thread last saw them: the first CAS tries them without a load. */
+  #tailGuess = 0;
+  #headGuess = 0;
+  /** Slots the last successful #claimGet took. */
+  #claimed = 0;
+  /** Where the last failed claim would sleep: a stamp's index and the value seen there. */
+  #blockAt = 0;
+  #blockSeen = 0;
   static #opening: { i32: Int32Array; layout: Layout } | undefined;
 
   constructor(options: BoundedBufferOptions<T>) {
@@ -165,13 +188,13 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
       i32[SLOT_BYTES] = shape.slotBytes;
       i32[CODEC] = CODEC_IDS[name];
       i32[ONE_LAP] = shape.oneLap;
-      initSemaphore(i32, EMPTY, capacity);
-      initSemaphore(i32, FULL, 0);
       for (let i = 0; i < capacity; i++) i32[STAMPS + i] = i; // slot i is free for position i
       writeHeader(i32, KIND_BOUNDED_BUFFER);
     }
     this.#i32 = i32;
     this.#layout = shape;
+    this.#capacity = shape.capacity;
+    this.#oneLap = shape.oneLap;
     this.#codec = bindCodec(
       shape.codecName,
       custom,
@@ -181,15 +204,7 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
       shape.stride,
       shape.slotBytes,
     );
-    this.#empty = new SemaphoreCore(i32, EMPTY, () => Atomics.load(i32, CLOSED_STATE) !== 0);
-    const full: SemaphoreCore = new SemaphoreCore(i32, FULL, (): boolean => {
-      const state = Atomics.load(i32, CLOSED_STATE);
-      if (state === IMMEDIATE) return true;
-      // Drained only once no put is in flight; read the count after the in-flight word, since a
-      // put releases `full` before it leaves the in-flight count.
-      return state !== 0 && Atomics.load(i32, PUTS_IN_FLIGHT) === 0 && full.value === 0;
-    });
-    this.#full = full;
+    this.#period = ((POSITION_MASK + 1) / shape.oneLap) * shape.capacity;
   }
 
   /**
@@ -203,7 +218,6 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     const slotBytes = Atomics.load(i32, SLOT_BYTES);
     if (
       codecName === undefined ||
-      !Number.isInteger(capacity) ||
       capacity < 1 ||
       capacity > MAX_CAPACITY ||
       slotBytes < 1 ||
@@ -217,21 +231,21 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     if (shape.bytes !== i32.buffer.byteLength || Atomics.load(i32, ONE_LAP) !== shape.oneLap) {
       throw new TypeError("BoundedBuffer.from(): the handle's memory does not match its recorded layout");
     }
+    const codec = options?.codec;
     if (codecName === 'custom') {
-      const codec = options?.codec;
-      if (codec === undefined || typeof codec.encode !== 'function' || typeof codec.decode !== 'function') {
+      if (codec === null || typeof codec?.encode !== 'function' || typeof codec.decode !== 'function') {
         throw new TypeError(
           'BoundedBuffer.from(): this buffer uses a custom codec; pass it again as { codec: { encode, decode } }',
         );
       }
-    } else if (options?.codec !== undefined) {
+    } else if (codec !== undefined) {
       throw new TypeError(
         `BoundedBuffer.from(): this buffer uses the built-in codec '${codecName}'; do not pass one`,
       );
     }
     BoundedBuffer.#opening = { i32, layout: shape };
     try {
-      return new BoundedBuffer<T>({ capacity, codec: options?.codec });
+      return new BoundedBuffer<T>({ capacity, codec });
     } finally {
       BoundedBuffer.#opening = undefined;
     }
@@ -243,7 +257,7 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
   }
 
   get capacity(): number {
-    return this.#layout.capacity;
+    return this.#capacity;
   }
 
   /** The codec's name ('int32', 'json', …, or 'custom'). */
@@ -251,13 +265,178 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     return this.#layout.codecName;
   }
 
-  /** Items ready to get now (a snapshot: not reliable while others are working). */
+  /** Items put (or being put) and not yet got: a snapshot, not reliable while others work. */
   get size(): number {
-    return this.#full.value;
+    const tail = Atomics.load(this.#i32, TAIL) & POSITION_MASK;
+    const head = Atomics.load(this.#i32, HEAD);
+    return this.#distance(this.#sequence(head), this.#sequence(tail));
+  }
+
+  /** Items put before `position`, modulo the period. */
+  #sequence(position: number): number {
+    return Math.floor(position / this.#oneLap) * this.#capacity + (position & (this.#oneLap - 1));
+  }
+
+  /** How far sequence number `to` is past `from`, modulo the period. */
+  #distance(from: number, to: number): number {
+    const period = this.#period;
+    return (((to - from) % period) + period) % period;
   }
 
   get closed(): boolean {
-    return Atomics.load(this.#i32, CLOSED_STATE) !== 0;
+    return (Atomics.load(this.#i32, TAIL) & CLOSED_MARK) !== 0;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Positions
+
+  /** The position n after `position` (n <= capacity). */
+  #advance(position: number, n: number): number {
+    const oneLap = this.#oneLap;
+    const index = (position & (oneLap - 1)) + n;
+    if (index < this.#capacity) return position + n;
+    return ((position & ~(oneLap - 1)) + oneLap + index - this.#capacity) & POSITION_MASK;
+  }
+
+  /**
+   * Claims n consecutive free slots at TAIL: returns the first position, CLOSED, or NONE when they
+   * are not all free (the buffer is too full; #blockAt/#blockSeen say where to sleep).
+   */
+  #claimPut(n: number): number {
+    const i32 = this.#i32;
+    const mask = this.#oneLap - 1;
+    let tail = this.#tailGuess;
+    for (;;) {
+      if ((tail & CLOSED_MARK) !== 0) return CLOSED;
+      let position = tail;
+      let k = 0;
+      for (; k < n; k++) {
+        const at = STAMPS + (position & mask);
+        const stamp = Atomics.load(i32, at);
+        if ((stamp & POSITION_MASK) !== position) {
+          // Still holding last lap's item: too full. Anything else: TAIL moved on; look again.
+          if ((stamp & POSITION_MASK) === ((position - mask) & POSITION_MASK)) {
+            if (tail !== Atomics.load(i32, TAIL)) break; // our guess was stale after all
+            this.#blockAt = at;
+            this.#blockSeen = stamp;
+            return NONE;
+          }
+          break;
+        }
+        position = this.#advance(position, 1);
+      }
+      if (k < n) {
+        tail = Atomics.load(i32, TAIL);
+        continue;
+      }
+      const seen = Atomics.compareExchange(i32, TAIL, tail, position);
+      if (seen === tail) {
+        this.#tailGuess = position;
+        return tail;
+      }
+      tail = seen;
+    }
+  }
+
+  /**
+   * Claims up to `max` consecutive filled slots at HEAD: returns the first position (and sets
+   * #claimed), or NONE when the first is not filled (#blockAt/#blockSeen say where to sleep).
+   */
+  #claimGet(max: number): number {
+    const i32 = this.#i32;
+    const mask = this.#oneLap - 1;
+    let head = this.#headGuess;
+    for (;;) {
+      let position = head;
+      let n = 0;
+      let stamp = 0;
+      while (n < max) {
+        stamp = Atomics.load(i32, STAMPS + (position & mask));
+        if ((stamp & POSITION_MASK) !== position + 1) break;
+        n++;
+        position = this.#advance(position, 1);
+      }
+      if (n === 0) {
+        // Free, awaiting the put at `head`: empty (or a put is still writing). Else HEAD moved on.
+        if ((stamp & POSITION_MASK) === head && head === Atomics.load(i32, HEAD)) {
+          this.#blockAt = STAMPS + (head & mask);
+          this.#blockSeen = stamp;
+          return NONE;
+        }
+        head = Atomics.load(i32, HEAD);
+        continue;
+      }
+      const seen = Atomics.compareExchange(i32, HEAD, head, position);
+      if (seen === head) {
+        this.#headGuess = position;
+        this.#claimed = n;
+        return head;
+      }
+      head = seen;
+    }
+  }
+
+  /** Sets a stamp to `value` and wakes its sleepers, if the old value says there are any. */
+  #setStamp(at: number, value: number): void {
+    if ((Atomics.exchange(this.#i32, at, value) & WAITING) !== 0) Atomics.notify(this.#i32, at);
+  }
+
+  /**
+   * Blocks the calling thread until `check` succeeds (a position or CLOSED), or the deadline
+   * passes (TIMED_OUT). `check` leaves #blockAt/#blockSeen set when it fails.
+   */
+  #waitSync(check: () => number | typeof NOT_YET, deadline: Deadline): number | typeof TIMED_OUT {
+    const i32 = this.#i32;
+    for (let spins = SPINS; ; spins--) {
+      const result = check();
+      if (result !== NOT_YET) return result;
+      if (spins > 0) continue;
+      const remaining = deadline.remaining();
+      if (remaining <= 0) return TIMED_OUT;
+      const at = this.#blockAt;
+      const marked = this.#blockSeen | WAITING;
+      // Register (mark the stamp), then re-check (a close may have come first), then sleep.
+      if (
+        marked !== this.#blockSeen &&
+        Atomics.compareExchange(i32, at, this.#blockSeen, marked) !== this.#blockSeen
+      ) {
+        continue;
+      }
+      const again = check();
+      if (again !== NOT_YET) return again;
+      if (this.#blockAt === at && this.#blockSeen === marked) Atomics.wait(i32, at, marked, remaining);
+    }
+  }
+
+  /** The async form of #waitSync (Atomics.waitAsync); rejects with `signal.reason` on abort. */
+  async #waitAsync(
+    check: () => number | typeof NOT_YET,
+    deadline: Deadline,
+  ): Promise<number | typeof TIMED_OUT> {
+    const i32 = this.#i32;
+    for (;;) {
+      if (deadline.signal?.aborted) throw deadline.signal.reason;
+      const result = check();
+      if (result !== NOT_YET) return result;
+      const remaining = deadline.remaining();
+      if (remaining <= 0) return TIMED_OUT;
+      const at = this.#blockAt;
+      const marked = this.#blockSeen | WAITING;
+      if (
+        marked !== this.#blockSeen &&
+        Atomics.compareExchange(i32, at, this.#blockSeen, marked) !== this.#blockSeen
+      ) {
+        continue;
+      }
+      const again = check();
+      if (again !== NOT_YET) return again;
+      if (this.#blockAt !== at || this.#blockSeen !== marked) continue;
+      const waited = Atomics.waitAsync(i32, at, marked, remaining);
+      if (waited.async && (await raceAbort(waited.value, deadline.signal))) {
+        Atomics.notify(i32, at); // settle our own pending wait; any other sleeper just re-checks
+        throw deadline.signal!.reason;
+      }
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -265,9 +444,10 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
 
   tryPut(item: T): boolean {
     const prepared = this.#codec.prepare(item);
-    this.#throwIfClosed(item);
-    if (this.#empty.tryTakeUpTo(1) === 0) return false;
-    if (!this.#commitPut([prepared], 0, 1)) throw closedForPut(item);
+    const position = this.#claimPut(1);
+    if (position === NONE) return false;
+    if (position === CLOSED) throw closedForPut(item);
+    this.#publishOne(position, prepared);
     return true;
   }
 
@@ -275,42 +455,50 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     const prepared = this.#codec.prepare(item);
     const deadline = options === undefined ? NO_DEADLINE : new Deadline(options);
     deadline.throwIfAborted();
-    this.#throwIfClosed(item);
-    if (!this.#empty.tryAcquire(1)) {
-      const got = this.#empty.acquireSync(1, false, deadline);
-      if (got === 0) throw deadline.timeoutError('BoundedBuffer.putSync');
-      if (got === CLOSED) throw closedForPut(item);
+    let position = this.#claimPut(1);
+    if (position === NONE) {
+      const result = this.#waitSync(() => this.#checkPut(1), deadline);
+      if (result === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.putSync');
+      position = result;
     }
-    if (!this.#commitPut([prepared], 0, 1)) throw closedForPut(item);
+    if (position === CLOSED) throw closedForPut(item);
+    this.#publishOne(position, prepared);
   }
 
   async put(item: T, options?: WaitOptions): Promise<void> {
     const prepared = this.#codec.prepare(item);
     const deadline = options === undefined ? NO_DEADLINE : new Deadline(options);
     deadline.throwIfAborted();
-    this.#throwIfClosed(item);
-    if (!this.#empty.tryAcquire(1)) {
-      const got = await this.#empty.acquireAsync(1, false, deadline);
-      if (got === 0) throw deadline.timeoutError('BoundedBuffer.put');
-      if (got === CLOSED) throw closedForPut(item);
+    let position = this.#claimPut(1);
+    if (position === NONE) {
+      const result = await this.#waitAsync(() => this.#checkPut(1), deadline);
+      if (result === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.put');
+      position = result;
     }
-    if (!this.#commitPut([prepared], 0, 1)) throw closedForPut(item);
+    if (position === CLOSED) throw closedForPut(item);
+    this.#publishOne(position, prepared);
+  }
+
+  #checkPut(n: number): number | typeof NOT_YET {
+    const position = this.#claimPut(n);
+    return position === NONE ? NOT_YET : position;
   }
 
   putManySync(items: Iterable<T>, options?: WaitOptions): void {
     const { list, prepared } = this.#prepareMany(items);
     const deadline = options === undefined ? NO_DEADLINE : new Deadline(options);
     deadline.throwIfAborted();
-    const cap = this.#layout.capacity;
     for (let done = 0; done < list.length; ) {
-      const n = Math.min(cap, list.length - done);
-      if (this.closed) throw closedForPutMany(list, done);
-      if (!this.#empty.tryAcquire(n)) {
-        const got = this.#empty.acquireSync(n, false, deadline);
-        if (got === 0) throw withItems(deadline.timeoutError('BoundedBuffer.putManySync'), list, done);
-        if (got === CLOSED) throw closedForPutMany(list, done);
+      const n = Math.min(this.#capacity, list.length - done);
+      let position = this.#claimPut(n);
+      if (position === NONE) {
+        const result = this.#waitSync(() => this.#checkPut(n), deadline);
+        if (result === TIMED_OUT)
+          throw withItems(deadline.timeoutError('BoundedBuffer.putManySync'), list, done);
+        position = result;
       }
-      if (!this.#commitPut(prepared, done, n)) throw closedForPutMany(list, done);
+      if (position === CLOSED) throw closedForPutMany(list, done);
+      this.#publish(position, prepared, done, n);
       done += n;
     }
   }
@@ -319,21 +507,21 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     const { list, prepared } = this.#prepareMany(items);
     const deadline = options === undefined ? NO_DEADLINE : new Deadline(options);
     deadline.throwIfAborted();
-    const cap = this.#layout.capacity;
     for (let done = 0; done < list.length; ) {
-      const n = Math.min(cap, list.length - done);
-      if (this.closed) throw closedForPutMany(list, done);
-      if (!this.#empty.tryAcquire(n)) {
-        let got: number;
+      const n = Math.min(this.#capacity, list.length - done);
+      let position = this.#claimPut(n);
+      if (position === NONE) {
+        let result: number | typeof TIMED_OUT;
         try {
-          got = await this.#empty.acquireAsync(n, false, deadline);
+          result = await this.#waitAsync(() => this.#checkPut(n), deadline);
         } catch (reason) {
           throw withItems(reason, list, done);
         }
-        if (got === 0) throw withItems(deadline.timeoutError('BoundedBuffer.putMany'), list, done);
-        if (got === CLOSED) throw closedForPutMany(list, done);
+        if (result === TIMED_OUT) throw withItems(deadline.timeoutError('BoundedBuffer.putMany'), list, done);
+        position = result;
       }
-      if (!this.#commitPut(prepared, done, n)) throw closedForPutMany(list, done);
+      if (position === CLOSED) throw closedForPutMany(list, done);
+      this.#publish(position, prepared, done, n);
       done += n;
     }
   }
@@ -342,167 +530,144 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     if (items === null || typeof (items as Iterable<T>)?.[Symbol.iterator] !== 'function') {
       throw new TypeError(`putMany needs an iterable of items, got ${describe(items)}`);
     }
-    const list = Array.from(items);
+    const list = Array.isArray(items) ? items : Array.from(items);
     // Encode every item before putting any, so a bad item leaves nothing half-done.
-    const prepared = list.map((item) => this.#codec.prepare(item));
-    return { list, prepared };
+    return { list, prepared: this.#codec.prepareMany(list) };
   }
 
-  /**
-   * Writes prepared[from .. from+n) into n slots whose `empty` permits the caller holds, then
-   * releases `full`. Returns false (permits given back, nothing written) if the buffer closed.
-   */
-  #commitPut(prepared: unknown[], from: number, n: number): boolean {
-    const i32 = this.#i32;
-    Atomics.add(i32, PUTS_IN_FLIGHT, 1);
-    if (Atomics.load(i32, CLOSED_STATE) !== 0) {
-      // close() came first: it will not wait for us, and getters must not wait for us either.
-      Atomics.sub(i32, PUTS_IN_FLIGHT, 1);
-      this.#empty.release(n);
-      this.#full.wakeAll();
-      return false;
-    }
-    const { capacity, oneLap } = this.#layout;
-    let position = this.#claim(TAIL, n);
-    // Count the items as unfinished before any consumer can see them (and call taskDone).
-    Atomics.add(i32, UNFINISHED, n);
+  /** Writes one prepared item at its claimed position and publishes it. */
+  #publishOne(position: number, prepared: unknown): void {
+    const slot = position & (this.#oneLap - 1);
+    this.#codec.write(slot, prepared);
+    this.#setStamp(STAMPS + slot, position + 1); // publish the item to getters
+  }
+
+  /** Writes prepared[from .. from+n) at n claimed positions from `position`, publishing each. */
+  #publish(position: number, prepared: unknown[], from: number, n: number): void {
+    const mask = this.#oneLap - 1;
+    const capacity = this.#capacity;
+    const view = this.#codec.view;
     for (let k = 0; k < n; k++) {
-      const slot = position & (oneLap - 1);
-      this.#awaitStamp(slot, position);
-      this.#codec.write(slot, prepared[from + k]);
-      Atomics.store(i32, STAMPS + slot, (position + 1) | 0); // publish the item in this slot
-      this.#wakeStampSleepers(slot);
-      position = slot + 1 < capacity ? (position + 1) | 0 : ((position & ~(oneLap - 1)) + oneLap) | 0;
+      const slot = position & mask;
+      if (view !== undefined) view[slot] = prepared[from + k] as number;
+      else this.#codec.write(slot, prepared[from + k]);
+      this.#setStamp(STAMPS + slot, position + 1); // publish this item to getters
+      position = slot + 1 < capacity ? position + 1 : ((position & ~mask) + mask + 1) & POSITION_MASK;
     }
-    this.#full.release(n);
-    if (Atomics.sub(i32, PUTS_IN_FLIGHT, 1) === 1 && Atomics.load(i32, CLOSED_STATE) !== 0) {
-      this.#full.wakeAll(); // the last put in flight after a close: getters may now see "drained"
-    }
-    return true;
   }
 
   // ---------------------------------------------------------------------------------------------
   // Getting
 
+  /** NONE-or-position when getting is possible, CLOSED once closed and drained (or immediately). */
+  #checkGet(max: number): number | typeof NOT_YET {
+    const i32 = this.#i32;
+    const position = this.#claimGet(max);
+    if (position !== NONE) return position;
+    // Drained: marked (no put will claim again) and every claimed position has been got.
+    const tail = Atomics.load(i32, TAIL);
+    if ((tail & CLOSED_MARK) !== 0 && (tail & POSITION_MASK) === Atomics.load(i32, HEAD)) return CLOSED;
+    return NOT_YET;
+  }
+
   tryGet(): TryGetResult<T> {
-    if (this.#full.tryTakeUpTo(1) === 0) {
-      if (this.#full.isClosed()) throw closedForGet();
-      return { ok: false };
-    }
-    return { ok: true, value: this.#commitGet(1, undefined) as T };
+    const position = this.#checkGet(1);
+    if (position === NOT_YET) return { ok: false };
+    if (position === CLOSED) throw closedForGet();
+    return { ok: true, value: this.#readOne(position) };
   }
 
   getSync(options?: WaitOptions): T {
     const deadline = options === undefined ? NO_DEADLINE : new Deadline(options);
     deadline.throwIfAborted();
-    if (!this.#full.tryAcquire(1)) {
-      const got = this.#full.acquireSync(1, false, deadline);
-      if (got === 0) throw deadline.timeoutError('BoundedBuffer.getSync');
-      if (got === CLOSED) throw closedForGet();
+    let position = this.#checkGet(1);
+    if (position === NOT_YET) {
+      const result = this.#waitSync(() => this.#checkGet(1), deadline);
+      if (result === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.getSync');
+      position = result;
     }
-    return this.#commitGet(1, undefined) as T;
+    if (position === CLOSED) throw closedForGet();
+    return this.#readOne(position);
   }
 
   async get(options?: WaitOptions): Promise<T> {
     const deadline = options === undefined ? NO_DEADLINE : new Deadline(options);
     deadline.throwIfAborted();
-    if (!this.#full.tryAcquire(1)) {
-      const got = await this.#full.acquireAsync(1, false, deadline);
-      if (got === 0) throw deadline.timeoutError('BoundedBuffer.get');
-      if (got === CLOSED) throw closedForGet();
+    let position = this.#checkGet(1);
+    if (position === NOT_YET) {
+      const result = await this.#waitAsync(() => this.#checkGet(1), deadline);
+      if (result === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.get');
+      position = result;
     }
-    return this.#commitGet(1, undefined) as T;
+    if (position === CLOSED) throw closedForGet();
+    return this.#readOne(position);
   }
 
   getManySync(max: number, options?: WaitOptions): T[] {
     checkInteger('max', max, 1, Number.MAX_SAFE_INTEGER);
+    const limit = Math.min(max, this.#capacity);
     const deadline = options === undefined ? NO_DEADLINE : new Deadline(options);
     deadline.throwIfAborted();
-    const cap = Math.min(max, this.#layout.capacity);
-    let got = this.#full.tryAcquireUpTo(cap);
-    if (got === 0) {
-      got = this.#full.acquireSync(cap, true, deadline);
-      if (got === 0) throw deadline.timeoutError('BoundedBuffer.getManySync');
-      if (got === CLOSED) throw closedForGet();
+    let position = this.#checkGet(limit);
+    if (position === NOT_YET) {
+      const result = this.#waitSync(() => this.#checkGet(limit), deadline);
+      if (result === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.getManySync');
+      position = result;
     }
-    return this.#commitGet(got, []) as T[];
+    if (position === CLOSED) throw closedForGet();
+    return this.#read(position, this.#claimed, []);
   }
 
   async getMany(max: number, options?: WaitOptions): Promise<T[]> {
     checkInteger('max', max, 1, Number.MAX_SAFE_INTEGER);
+    const limit = Math.min(max, this.#capacity);
     const deadline = options === undefined ? NO_DEADLINE : new Deadline(options);
     deadline.throwIfAborted();
-    const cap = Math.min(max, this.#layout.capacity);
-    let got = this.#full.tryAcquireUpTo(cap);
-    if (got === 0) {
-      got = await this.#full.acquireAsync(cap, true, deadline);
-      if (got === 0) throw deadline.timeoutError('BoundedBuffer.getMany');
-      if (got === CLOSED) throw closedForGet();
+    let position = this.#checkGet(limit);
+    if (position === NOT_YET) {
+      const result = await this.#waitAsync(() => this.#checkGet(limit), deadline);
+      if (result === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.getMany');
+      position = result;
     }
-    return this.#commitGet(got, []) as T[];
+    if (position === CLOSED) throw closedForGet();
+    return this.#read(position, this.#claimed, []);
   }
 
-  /**
-   * Reads n items whose `full` permits the caller holds, frees their slots and releases `empty`.
-   * Returns the one item when `out` is undefined, else pushes onto `out` and returns it.
-   */
-  #commitGet(n: number, out: T[] | undefined): T | T[] {
-    const i32 = this.#i32;
-    const { capacity, oneLap } = this.#layout;
-    let position = this.#claim(HEAD, n);
-    let item: T | undefined;
+  /** Reads the item at a claimed position and frees its slot. */
+  #readOne(position: number): T {
+    const slot = position & (this.#oneLap - 1);
+    let item: T;
+    try {
+      item = this.#codec.read(slot);
+    } finally {
+      // Free the slot even if a custom codec throws: the error then reports the lost item.
+      this.#setStamp(STAMPS + slot, (position + this.#oneLap) & POSITION_MASK); // publish: free for the next lap
+    }
+    return item;
+  }
+
+  /** Reads n items from claimed positions onto `out`, freeing each slot. */
+  #read(position: number, n: number, out: T[]): T[] {
+    const oneLap = this.#oneLap;
+    const mask = oneLap - 1;
+    const capacity = this.#capacity;
+    const view = this.#codec.view;
     let failure: unknown;
     for (let k = 0; k < n; k++) {
-      const slot = position & (oneLap - 1);
-      this.#awaitStamp(slot, (position + 1) | 0);
-      try {
-        item = this.#codec.read(slot);
-        out?.push(item);
-      } catch (error) {
-        failure ??= error; // a codec that throws: the slot is still freed, the error reported
+      const slot = position & mask;
+      if (view !== undefined) out.push(view[slot] as T);
+      else {
+        try {
+          out.push(this.#codec.read(slot));
+        } catch (error) {
+          failure ??= error; // a codec that throws: the slot is still freed, the error reported
+        }
       }
-      Atomics.store(i32, STAMPS + slot, (position + oneLap) | 0); // publish: slot free for the next lap
-      this.#wakeStampSleepers(slot);
-      position = slot + 1 < capacity ? (position + 1) | 0 : ((position & ~(oneLap - 1)) + oneLap) | 0;
+      this.#setStamp(STAMPS + slot, (position + oneLap) & POSITION_MASK); // publish: free for the next lap
+      position = slot + 1 < capacity ? position + 1 : ((position & ~mask) + oneLap) & POSITION_MASK;
     }
-    this.#empty.release(n);
     if (failure !== undefined) throw failure;
-    return out ?? (item as T);
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Slots
-
-  /** Claims n consecutive positions at TAIL or HEAD; returns the first. */
-  #claim(word: number, n: number): number {
-    const i32 = this.#i32;
-    const { capacity, oneLap } = this.#layout;
-    for (;;) {
-      const position = Atomics.load(i32, word);
-      const index = (position & (oneLap - 1)) + n;
-      const next =
-        index < capacity ? (position + n) | 0 : ((position & ~(oneLap - 1)) + oneLap + index - capacity) | 0;
-      if (Atomics.compareExchange(i32, word, position, next) === position) return position;
-    }
-  }
-
-  /** Waits until slot's stamp is `expected`: the other side of this slot has finished with it. */
-  #awaitStamp(slot: number, expected: number): void {
-    const i32 = this.#i32;
-    const at = STAMPS + slot;
-    if (Atomics.load(i32, at) === expected) return;
-    for (let spin = 0; spin < SPINS; spin++) if (Atomics.load(i32, at) === expected) return;
-    for (;;) {
-      Atomics.add(i32, STAMP_SLEEPERS, 1); // register, then re-check, then sleep
-      const seen = Atomics.load(i32, at);
-      if (seen !== expected) Atomics.wait(i32, at, seen, 50);
-      Atomics.sub(i32, STAMP_SLEEPERS, 1);
-      if (seen === expected) return;
-    }
-  }
-
-  #wakeStampSleepers(slot: number): void {
-    if (Atomics.load(this.#i32, STAMP_SLEEPERS) > 0) Atomics.notify(this.#i32, STAMPS + slot);
+    return out;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -520,70 +685,82 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
       throw new TypeError(`close(): immediate must be a boolean, got ${describe(immediate)}`);
     }
     const i32 = this.#i32;
-    const target = immediate ? IMMEDIATE : 1;
-    for (;;) {
-      const state = Atomics.load(i32, CLOSED_STATE);
-      if (state >= target || Atomics.compareExchange(i32, CLOSED_STATE, state, target) === state) break;
-    }
-    this.#empty.wakeAll();
-    this.#full.wakeAll();
+    Atomics.or(i32, TAIL, CLOSED_MARK); // publish the close: no put claims a position after this
+    this.#wakeAllSleepers();
     if (!immediate) return [];
-    // Puts that passed their in-flight check before the close finish writing; wait for them so
-    // that their items are discarded here, not left behind.
-    for (let inFlight = Atomics.load(i32, PUTS_IN_FLIGHT); inFlight !== 0; ) {
-      Atomics.wait(i32, PUTS_IN_FLIGHT, inFlight, 1);
-      inFlight = Atomics.load(i32, PUTS_IN_FLIGHT);
-    }
+    // Discard everything claimed before the mark, waiting for puts that are still writing. A get
+    // racing with us may take some of it: each item still goes to exactly one taker.
     const discarded: T[] = [];
-    for (
-      let n = this.#full.tryTakeUpTo(this.#layout.capacity);
-      n > 0;
-      n = this.#full.tryTakeUpTo(this.#layout.capacity)
-    ) {
-      this.#commitGet(n, discarded);
+    for (;;) {
+      const position = this.#claimGet(this.#capacity);
+      if (position !== NONE) {
+        this.#read(position, this.#claimed, discarded);
+        continue;
+      }
+      if ((Atomics.load(i32, TAIL) & POSITION_MASK) === Atomics.load(i32, HEAD)) break;
+      // A put claimed the slot at HEAD before the mark and is still writing it.
+      Atomics.wait(i32, this.#blockAt, this.#blockSeen, 1);
     }
     if (discarded.length > 0) this.#finishTasks(discarded.length);
     return discarded;
   }
 
-  #throwIfClosed(item: T): void {
-    if (Atomics.load(this.#i32, CLOSED_STATE) !== 0) throw closedForPut(item);
+  /** Wakes every sleeper: clears each WAITING bit (so a sleeper about to wait sees a change) and notifies. */
+  #wakeAllSleepers(): void {
+    const i32 = this.#i32;
+    for (let at = STAMPS; at < STAMPS + this.#capacity; at++) {
+      const stamp = Atomics.load(i32, at);
+      if ((stamp & WAITING) === 0) continue;
+      Atomics.compareExchange(i32, at, stamp, stamp & POSITION_MASK); // if it changed, the changer notified
+      Atomics.notify(i32, at);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
   // Tasks
 
+  /** Items put and not yet marked done with taskDone() (a snapshot). */
+  get unfinished(): number {
+    return this.#unfinished(Atomics.load(this.#i32, DONE));
+  }
+
+  #unfinished(done: number): number {
+    return this.#distance(done, this.#sequence(Atomics.load(this.#i32, TAIL) & POSITION_MASK));
+  }
+
   taskDone(): void {
     const i32 = this.#i32;
     for (;;) {
-      const unfinished = Atomics.load(i32, UNFINISHED);
-      if (unfinished <= 0) throw new TaskDoneError();
-      if (Atomics.compareExchange(i32, UNFINISHED, unfinished, unfinished - 1) === unfinished) {
-        if (unfinished === 1) Atomics.notify(i32, UNFINISHED); // wake join()ers at zero
+      const done = Atomics.load(i32, DONE);
+      const unfinished = this.#unfinished(done);
+      if (unfinished === 0) throw new TaskDoneError();
+      if (Atomics.compareExchange(i32, DONE, done, (done + 1) % this.#period) === done) {
+        if (unfinished === 1) Atomics.notify(i32, DONE); // wake join()ers at zero
         return;
       }
     }
   }
 
+  /** Counts n discarded items as done. */
   #finishTasks(n: number): void {
-    if (Atomics.sub(this.#i32, UNFINISHED, n) === n) Atomics.notify(this.#i32, UNFINISHED);
-  }
-
-  /** Items put and not yet marked done (a snapshot). */
-  get unfinished(): number {
-    return Atomics.load(this.#i32, UNFINISHED);
+    const i32 = this.#i32;
+    for (;;) {
+      const done = Atomics.load(i32, DONE);
+      if (Atomics.compareExchange(i32, DONE, done, (done + n) % this.#period) === done) break;
+    }
+    if (this.unfinished === 0) Atomics.notify(i32, DONE);
   }
 
   joinSync(options?: WaitOptions): void {
     const deadline = new Deadline(options);
     deadline.throwIfAborted();
     for (;;) {
-      const unfinished = Atomics.load(this.#i32, UNFINISHED);
-      if (unfinished === 0) return;
+      const done = Atomics.load(this.#i32, DONE);
+      if (this.#unfinished(done) === 0) return;
       const remaining = deadline.remaining();
       if (remaining <= 0) throw deadline.timeoutError('BoundedBuffer.joinSync');
-      // UNFINISHED itself changes, and reaching zero always notifies: waiting on it is safe.
-      Atomics.wait(this.#i32, UNFINISHED, unfinished, remaining);
+      // DONE changes on every taskDone, and the one reaching zero notifies: waiting on it is safe.
+      Atomics.wait(this.#i32, DONE, done, remaining);
     }
   }
 
@@ -591,13 +768,13 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     const deadline = new Deadline(options);
     for (;;) {
       deadline.throwIfAborted();
-      const unfinished = Atomics.load(this.#i32, UNFINISHED);
-      if (unfinished === 0) return;
+      const done = Atomics.load(this.#i32, DONE);
+      if (this.#unfinished(done) === 0) return;
       const remaining = deadline.remaining();
       if (remaining <= 0) throw deadline.timeoutError('BoundedBuffer.join');
-      const waited = Atomics.waitAsync(this.#i32, UNFINISHED, unfinished, remaining);
+      const waited = Atomics.waitAsync(this.#i32, DONE, done, remaining);
       if (waited.async && (await raceAbort(waited.value, deadline.signal))) {
-        Atomics.notify(this.#i32, UNFINISHED); // settle our own pending wait
+        Atomics.notify(this.#i32, DONE); // settle our own pending wait
         throw deadline.signal!.reason;
       }
     }

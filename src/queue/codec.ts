@@ -34,7 +34,11 @@ export function fixedSlotBytes(name: CodecName | 'custom'): number | undefined {
  * is claimed (so a refused item leaves nothing behind); `write` and `read` touch one slot.
  */
 export interface SlotCodec<T> {
+  /** The typed view of the slots for fixed-size codecs, which read and write it directly. */
+  readonly view: Int32Array | Float64Array | undefined;
   prepare(item: T): unknown;
+  /** `prepare` for a whole batch: all or nothing. */
+  prepareMany(items: readonly T[]): unknown[];
   write(slot: number, prepared: unknown): void;
   read(slot: number): T;
 }
@@ -78,8 +82,21 @@ export function bindCodec<T>(
   }
 }
 
-class Int32Codec implements SlotCodec<number> {
-  constructor(private readonly view: Int32Array) {}
+abstract class BaseCodec<T> {
+  abstract prepare(item: T): unknown;
+  prepareMany(items: readonly T[]): unknown[] {
+    return items.map((item) => this.prepare(item));
+  }
+}
+
+class Int32Codec extends BaseCodec<number> implements SlotCodec<number> {
+  constructor(readonly view: Int32Array) {
+    super();
+  }
+  override prepareMany(items: readonly number[]): unknown[] {
+    for (const item of items) this.prepare(item);
+    return items as unknown[]; // an int32 is its own encoding
+  }
   prepare(item: number): number {
     if (typeof item !== 'number' || (item | 0) !== item || Object.is(item, -0)) {
       if (typeof item === 'number' && Number.isInteger(item)) {
@@ -101,8 +118,14 @@ class Int32Codec implements SlotCodec<number> {
   }
 }
 
-class Float64Codec implements SlotCodec<number> {
-  constructor(private readonly view: Float64Array) {}
+class Float64Codec extends BaseCodec<number> implements SlotCodec<number> {
+  constructor(readonly view: Float64Array) {
+    super();
+  }
+  override prepareMany(items: readonly number[]): unknown[] {
+    for (const item of items) this.prepare(item);
+    return items as unknown[];
+  }
   prepare(item: number): number {
     if (typeof item !== 'number')
       throw new TypeError(`codec 'float64' needs a number, got ${describe(item)}`);
@@ -117,7 +140,8 @@ class Float64Codec implements SlotCodec<number> {
 }
 
 /** Variable-size slots: a length word (Int32) at the slot's start, then up to slotBytes bytes. */
-abstract class VariableSlots {
+abstract class VariableSlots<T> extends BaseCodec<T> {
+  readonly view = undefined;
   protected readonly lengths: Int32Array;
   protected readonly bytes: Buffer;
   constructor(
@@ -127,6 +151,7 @@ abstract class VariableSlots {
     protected readonly stride: number,
     protected readonly slotBytes: number,
   ) {
+    super();
     this.lengths = new Int32Array(data, dataOffset, (slots * stride) / 4);
     this.bytes = Buffer.from(data, dataOffset, slots * stride);
   }
@@ -141,7 +166,7 @@ abstract class VariableSlots {
   }
 }
 
-class StringCodec extends VariableSlots implements SlotCodec<unknown> {
+class StringCodec extends VariableSlots<unknown> implements SlotCodec<unknown> {
   constructor(
     data: SharedArrayBuffer,
     dataOffset: number,
@@ -186,7 +211,7 @@ class StringCodec extends VariableSlots implements SlotCodec<unknown> {
   }
 }
 
-class BytesCodec<T> extends VariableSlots implements SlotCodec<T> {
+class BytesCodec<T> extends VariableSlots<T> implements SlotCodec<T> {
   constructor(
     data: SharedArrayBuffer,
     dataOffset: number,

@@ -13,12 +13,9 @@
 // is not overtaken by a stream of small requests. A waiter that times out or aborts marks its
 // ticket cancelled on the BOARD; whoever advances SERVING skips cancelled tickets.
 //
-// Sleeping is an event count: a sleeper registers (SLEEPERS += 1), reads EPOCH, re-checks its
-// condition, and only then `Atomics.wait`s on EPOCH with the value it read. Every change a sleeper
-// could be waiting for (permits released, the line advanced, a cancellation, a close) is followed
-// by "if SLEEPERS > 0, bump EPOCH and notify". All Atomics operations are sequentially
-// consistent, so either the changer sees the registration or the sleeper's re-check sees the
-// change: a wake-up is never lost.
+// Sleeping goes through an event count (event-count.ts): every change a sleeper could be waiting
+// for (permits released, the line advanced, a cancellation, a close) is followed by a wake, so a
+// wake-up is never lost.
 //
 // Memory effect: actions of a thread before `release()` happen-before the actions of a thread
 // after the `acquire()` that takes those permits (the CAS on COUNT reads the value the add wrote).
@@ -30,15 +27,13 @@
 //   BOARD[t & (LINE_SLOTS-1)] === t  ⇔  ticket t was cancelled (until it is overwritten by t + LINE_SLOTS)
 
 import type { Deadline } from './deadline.js';
-import { raceAbort } from './deadline.js';
+import { EventCount, NOT_YET, TIMED_OUT } from './event-count.js';
 
 /** Word offsets from the semaphore's base index. */
 /** Available permits; taken by CAS in `tryTake`, given back by Atomics.add in `release`. */
 const COUNT = 0;
-/** Event counter that sleepers wait on; bumped (Atomics.add) after any change while SLEEPERS > 0. */
-const EPOCH = 1;
-/** Sleepers registered on EPOCH; each sleeper adds 1 before sleeping and subtracts 1 after. */
-const SLEEPERS = 2;
+/** Words 1..2: the event count (EPOCH, SLEEPERS) that waiters sleep on; see event-count.ts. */
+const EVENTS = 1;
 /** Next ticket to hand out; advanced by CAS in `enterLine`. */
 const NEXT_TICKET = 3;
 /** Ticket at the head of the line; advanced by CAS in `advance`, only past served or cancelled tickets. */
@@ -53,9 +48,6 @@ export const SEMAPHORE_WORDS = BOARD + LINE_SLOTS;
 /** The largest permit count. */
 export const MAX_PERMITS = 0x7fffffff;
 
-/** How many times a synchronous waiter re-checks before it sleeps. */
-const SPINS = 64;
-
 /** Outcome of one attempt; a non-negative number is a ticket still waiting. */
 export const ACQUIRED = -1;
 export const CLOSED = -2;
@@ -64,8 +56,8 @@ const NO_TICKET = -3;
 /** Writes a fresh semaphore's words. Call before the memory is shared. */
 export function initSemaphore(i32: Int32Array, base: number, permits: number): void {
   i32[base + COUNT] = permits;
-  i32[base + EPOCH] = 0;
-  i32[base + SLEEPERS] = 0;
+  i32[base + EVENTS] = 0;
+  i32[base + EVENTS + 1] = 0;
   i32[base + NEXT_TICKET] = 0;
   i32[base + SERVING] = 0;
   // Each board word starts as a ticket of the lap before 0, which no live ticket equals.
@@ -88,11 +80,13 @@ export class SemaphoreCore {
   readonly base: number;
   /** Extra closing condition (a closed queue); checked only on the slow path. */
   readonly isClosed: () => boolean;
+  readonly #events: EventCount;
 
   constructor(i32: Int32Array, base: number, isClosed: () => boolean = () => false) {
     this.i32 = i32;
     this.base = base;
     this.isClosed = isClosed;
+    this.#events = new EventCount(i32, base + EVENTS);
   }
 
   get value(): number {
@@ -166,20 +160,14 @@ export class SemaphoreCore {
     return true;
   }
 
-  /** Bumps EPOCH and wakes every sleeper, if any is registered. */
+  /** Wakes the sleepers, if any is registered. */
   wake(): void {
-    const i32 = this.i32;
-    const b = this.base;
-    if (Atomics.load(i32, b + SLEEPERS) > 0) {
-      Atomics.add(i32, b + EPOCH, 1);
-      Atomics.notify(i32, b + EPOCH);
-    }
+    this.#events.wake();
   }
 
   /** Wakes every sleeper unconditionally (after a close: the sleepers re-check `isClosed`). */
   wakeAll(): void {
-    Atomics.add(this.i32, this.base + EPOCH, 1);
-    Atomics.notify(this.i32, this.base + EPOCH);
+    this.#events.wakeAll();
   }
 
   /**
@@ -266,69 +254,28 @@ export class SemaphoreCore {
    */
   acquireSync(n: number, upTo: boolean, deadline: Deadline): number {
     const place = newPlace();
-    let spins = SPINS;
-    const i32 = this.i32;
-    const epochAt = this.base + EPOCH;
-    for (;;) {
-      const r = this.attempt(place, n, upTo);
-      if (r === ACQUIRED) return place.taken;
-      if (r === CLOSED) return CLOSED;
-      if (spins > 0) {
-        spins--;
-        continue;
-      }
-      const remaining = deadline.remaining();
-      if (remaining <= 0) {
-        this.leave(place);
-        return 0;
-      }
-      // Register, then re-check, then sleep on the epoch value we observed.
-      Atomics.add(i32, this.base + SLEEPERS, 1);
-      const epoch = Atomics.load(i32, epochAt);
-      const again = this.attempt(place, n, upTo);
-      if (again !== ACQUIRED && again !== CLOSED) Atomics.wait(i32, epochAt, epoch, remaining);
-      Atomics.sub(i32, this.base + SLEEPERS, 1);
-      if (again === ACQUIRED) return place.taken;
-      if (again === CLOSED) return CLOSED;
-    }
+    const result = this.#events.waitSync(() => this.#check(place, n, upTo), deadline);
+    if (result !== TIMED_OUT) return result;
+    this.leave(place);
+    return 0;
   }
 
-  /** The async form of `acquireSync` (Atomics.waitAsync); rejects with signal.reason on abort. */
+  /** The async form of `acquireSync`; rejects with signal.reason on abort, leaving the line. */
   async acquireAsync(n: number, upTo: boolean, deadline: Deadline): Promise<number> {
     const place = newPlace();
-    const i32 = this.i32;
-    const epochAt = this.base + EPOCH;
-    for (;;) {
-      if (deadline.signal?.aborted) {
-        this.leave(place);
-        throw deadline.signal.reason;
-      }
-      const r = this.attempt(place, n, upTo);
-      if (r === ACQUIRED) return place.taken;
-      if (r === CLOSED) return CLOSED;
-      const remaining = deadline.remaining();
-      if (remaining <= 0) {
-        this.leave(place);
-        return 0;
-      }
-      Atomics.add(i32, this.base + SLEEPERS, 1);
-      const epoch = Atomics.load(i32, epochAt);
-      const again = this.attempt(place, n, upTo);
-      let aborted = false;
-      if (again !== ACQUIRED && again !== CLOSED) {
-        const waited = Atomics.waitAsync(i32, epochAt, epoch, remaining);
-        if (waited.async) aborted = await raceAbort(waited.value, deadline.signal);
-      }
-      Atomics.sub(i32, this.base + SLEEPERS, 1);
-      if (again === ACQUIRED) return place.taken;
-      if (again === CLOSED) return CLOSED;
-      if (aborted) {
-        this.leave(place);
-        // Our own waitAsync is still pending: wake it so no waiter outlives this call.
-        this.wakeAll();
-        throw deadline.signal!.reason;
-      }
-    }
+    const result = await this.#events.waitAsync(
+      () => this.#check(place, n, upTo),
+      deadline,
+      () => this.leave(place),
+    );
+    if (result !== TIMED_OUT) return result;
+    this.leave(place);
+    return 0;
+  }
+
+  #check(place: Place, n: number, upTo: boolean): number | typeof NOT_YET {
+    const r = this.attempt(place, n, upTo);
+    return r === ACQUIRED ? place.taken : r === CLOSED ? CLOSED : NOT_YET;
   }
 }
 
