@@ -38,7 +38,7 @@ export function renderChart(result: ScenarioResult): string {
   const lanesTop = OCC_TOP + OCC_H + 40;
   const lanesBottom = lanesTop + actors.length * (LANE_H + LANE_GAP) - LANE_GAP;
   const axisY = lanesBottom + 10;
-  const legendY = axisY + 44;
+  const legendY = axisY + 62;
   const height = legendY + 30;
   const out: string[] = [];
   const title =
@@ -120,7 +120,7 @@ export function renderChart(result: ScenarioResult): string {
     );
   }
   out.push(
-    `<text x="${LEFT + PLOT_W / 2}" y="${axisY + 34}" text-anchor="middle" fill="#555555">time since start${options.timeScale === 1 ? '' : ' (scaled run, real time)'}</text>`,
+    `<text x="${LEFT + PLOT_W / 2}" y="${axisY + 36}" text-anchor="middle" fill="#555555">time since start${options.timeScale === 1 ? '' : ' (scaled run, real time)'}</text>`,
     `</g>`,
   );
 
@@ -135,14 +135,14 @@ export function renderChart(result: ScenarioResult): string {
     ['items in buffer', COLORS.occupancy],
   ];
   out.push(`<g class="legend">`);
-  let lx = LEFT;
+  let lx = 24;
   for (const [label, color] of legend) {
     const swatch =
       label.startsWith('item ') && label.includes('/')
         ? `<rect x="${lx + 5}" y="${legendY - 11}" width="2" height="14" fill="${color}"/>`
         : `<rect x="${lx}" y="${legendY - 10}" width="12" height="12" fill="${color}"/>`;
     out.push(swatch, `<text x="${lx + 17}" y="${legendY}">${esc(label)}</text>`);
-    lx += 17 + label.length * 6.4 + 16;
+    lx += 17 + label.length * 6.2 + 14;
   }
   out.push(`</g>`, `</svg>`, '');
   return out.join('\n');
