@@ -185,7 +185,11 @@ export class Layout {
       for (const v of values) {
         if (!Number.isInteger(v)) throw new ModelError(`word '${name}' must hold integers, got ${String(v)}`);
       }
-      this.words.set(name, { addr: this.initial.length, length: values.length, array: typeof value !== 'number' });
+      this.words.set(name, {
+        addr: this.initial.length,
+        length: values.length,
+        array: typeof value !== 'number',
+      });
       this.initial.push(...values);
     }
     for (const [name, length] of Object.entries(memory.buffers ?? {})) {
@@ -283,7 +287,13 @@ export class ThreadContext {
 
   write(ref: Ref, value: number): Step {
     checkValue('write', value);
-    return { op: OP.WRITE, addr: this.#layout.word(ref), a: value, b: 0, text: `write ${refText(ref)} := ${value}` };
+    return {
+      op: OP.WRITE,
+      addr: this.#layout.word(ref),
+      a: value,
+      b: 0,
+      text: `write ${refText(ref)} := ${value}`,
+    };
   }
 
   /** Compare-and-swap; yields 1 when it swapped, 0 when the word held something else. */
@@ -314,7 +324,8 @@ export class ThreadContext {
   /** Blocks until the word equals ('eq') or differs from ('ne') value, like a futex wait. */
   waitUntil(ref: Ref, cmp: 'eq' | 'ne', value: number): Step {
     checkValue('waitUntil', value);
-    if (cmp !== 'eq' && cmp !== 'ne') throw new ModelError(`waitUntil compares with 'eq' or 'ne', got ${String(cmp)}`);
+    if (cmp !== 'eq' && cmp !== 'ne')
+      throw new ModelError(`waitUntil compares with 'eq' or 'ne', got ${String(cmp)}`);
     return {
       op: cmp === 'eq' ? OP.AWAIT_EQ : OP.AWAIT_NE,
       addr: this.#layout.word(ref),
@@ -325,7 +336,8 @@ export class ThreadContext {
   }
 
   put(buffer: string, index: number, item: number): Step {
-    if (!Number.isInteger(item) || item < 1) throw new ModelError(`put needs an item from itemOf(), got ${String(item)}`);
+    if (!Number.isInteger(item) || item < 1)
+      throw new ModelError(`put needs an item from itemOf(), got ${String(item)}`);
     return {
       op: OP.PUT,
       addr: this.#layout.slot(buffer, index),
@@ -336,7 +348,13 @@ export class ThreadContext {
   }
 
   take(buffer: string, index: number): Step {
-    return { op: OP.TAKE, addr: this.#layout.slot(buffer, index), a: 0, b: 0, text: `take ${buffer}[${index}]` };
+    return {
+      op: OP.TAKE,
+      addr: this.#layout.slot(buffer, index),
+      a: 0,
+      b: 0,
+      text: `take ${buffer}[${index}]`,
+    };
   }
 
   enter(section: string): Step {

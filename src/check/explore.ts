@@ -1,0 +1,337 @@
+// explore(): runs every interleaving of a model's threads and reports the first broken check with
+// the shortest schedule that breaks it.
+//
+// Search: depth first over global states with a visited set (each state is expanded once), so a
+// model that holds is proven in one pass over its reachable states. When the depth-first pass
+// finds a violation, a breadth-first pass from the start finds the shortest schedule that breaks
+// any check, and that schedule is replayed (replay()) to build the trace: every trace we print is
+// a re-execution, not a record of the search.
+//
+// Invariants:
+//   a state's depth is the total number of results in its threads' histories, so every path to a
+//   state has the same length, and the depth bound means the same thing on every path;
+//   with a preemption bound, the last thread run and the preemptions used are part of the state
+//   (two otherwise equal states with different budgets are different states);
+//   `states` counts distinct states stored (the start included), `transitions` every step run.
+
+import { ScheduleError } from './errors.js';
+import { Machine, type MemorySnapshot, type Problem, type ViolationKind } from './machine.js';
+import type { Model } from './model.js';
+import { formatSchedule, parseSchedule } from './schedule.js';
+
+export type { ViolationKind } from './machine.js';
+
+export interface ExploreOptions {
+  /** A run longer than this many steps is a violation of kind 'bound' (default 10000). */
+  maxDepth?: number;
+  /** Stop, with status 'incomplete', after storing this many states (default 5000000). */
+  maxStates?: number;
+  /**
+   * Explore only schedules that switch away from a runnable thread at most this many times
+   * (default Infinity: every schedule). 2 or 3 finds most bugs in far fewer states.
+   */
+  maxPreemptions?: number;
+  /** Search breadth first for the shortest counterexample after finding one (default true). */
+  shortest?: boolean;
+}
+
+export interface ExploreStats {
+  /** Distinct states stored, the start included. */
+  states: number;
+  /** Steps run (edges of the state graph followed). */
+  transitions: number;
+  /** The longest run explored, in steps. */
+  maxDepth: number;
+  /** Wall time of the whole check, in milliseconds. */
+  ms: number;
+  /** states / seconds of the depth-first pass. */
+  statesPerSecond: number;
+}
+
+export interface TraceStep {
+  /** 1-based step number. */
+  step: number;
+  thread: string;
+  /** The step and its result: `read in → 0`, `take buffer[1] → p2#1`. */
+  action: string;
+  /** Shared memory after the step. */
+  memory: MemorySnapshot;
+}
+
+export interface Violation {
+  kind: ViolationKind;
+  message: string;
+  /** The thread whose step broke the check, or null for a state (deadlock, missing items). */
+  thread: string | null;
+  /** The schedule: thread indices, one per step. */
+  steps: number[];
+  /** The same schedule as a string that `conveyor check --replay` takes. */
+  schedule: string;
+  trace: TraceStep[];
+}
+
+export interface Verdict {
+  model: string;
+  /** 'holds': every check passed in every interleaving; 'incomplete': maxStates was reached first. */
+  status: 'holds' | 'violation' | 'incomplete';
+  stats: ExploreStats;
+  violation?: Violation;
+}
+
+const DEFAULT_MAX_DEPTH = 10_000;
+const DEFAULT_MAX_STATES = 5_000_000;
+
+function optionNumber(name: string, value: unknown, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (
+    typeof value !== 'number' ||
+    Number.isNaN(value) ||
+    value < min ||
+    (!Number.isInteger(value) && value !== Infinity)
+  ) {
+    throw new RangeError(
+      `explore(): ${name} must be an integer >= ${min} or Infinity, got ${String(value)} (${typeof value})`,
+    );
+  }
+  return value;
+}
+
+interface Found {
+  problem: Problem;
+  steps: number[];
+}
+
+/** Explores every interleaving of the model's threads. */
+export function explore(model: Model, options: ExploreOptions = {}): Verdict {
+  const maxDepth = optionNumber('maxDepth', options.maxDepth, DEFAULT_MAX_DEPTH, 1);
+  const maxStates = optionNumber('maxStates', options.maxStates, DEFAULT_MAX_STATES, 1);
+  const maxPreemptions = optionNumber('maxPreemptions', options.maxPreemptions, Infinity, 0);
+  const started = performance.now();
+  const machine = new Machine(model, { preemptionBound: maxPreemptions });
+  const dfs = depthFirst(machine, maxDepth, maxStates);
+  const dfsMs = performance.now() - started;
+  let found = dfs.found;
+  if (found !== undefined && options.shortest !== false) {
+    found = breadthFirst(machine, maxDepth) ?? found;
+  }
+  const stats: ExploreStats = {
+    states: dfs.states,
+    transitions: dfs.transitions,
+    maxDepth: dfs.maxDepth,
+    ms: 0,
+    statesPerSecond: Math.round(dfs.states / Math.max(dfsMs / 1000, 1e-6)),
+  };
+  let verdict: Verdict;
+  if (found === undefined) {
+    verdict = { model: model.name, status: dfs.complete ? 'holds' : 'incomplete', stats };
+  } else {
+    const replayed = replaySteps(machine, found.steps);
+    verdict = {
+      model: model.name,
+      status: 'violation',
+      stats,
+      violation: {
+        kind: found.problem.kind,
+        message: found.problem.message,
+        thread: found.problem.thread < 0 ? null : model.threads[found.problem.thread].name,
+        steps: found.steps,
+        schedule: formatSchedule(model, found.steps),
+        trace: replayed.trace,
+      },
+    };
+  }
+  stats.ms = Math.round((performance.now() - started) * 10) / 10;
+  return verdict;
+}
+
+/** The threads that may run next, respecting the preemption bound; writes the budget into `child`. */
+function preemptionCost(machine: Machine, state: Int32Array, t: number): number {
+  const last = state[machine.pcBase + machine.threads] - 1;
+  return last >= 0 && t !== last && machine.enabled(state, last) ? 1 : 0;
+}
+
+function depthFirst(machine: Machine, maxDepth: number, maxStates: number) {
+  const bounded = machine.preemptionBound !== Infinity;
+  const budgetAddr = machine.pcBase + machine.threads + 1;
+  const threads = machine.threads;
+  const visited = new Set<string>();
+  const initial = machine.initial();
+  visited.add(machine.key(initial));
+  let transitions = 0;
+  let deepest = 0;
+  let found: Found | undefined;
+  let complete = true;
+  // The current path: states, the next thread to try at each, and the thread run to reach each.
+  const states: Int32Array[] = [initial];
+  const nextThread: number[] = [0];
+  const via: number[] = [];
+  const atStart = machine.stuck(initial);
+  if (atStart !== undefined) found = { problem: atStart, steps: [] };
+  while (found === undefined && states.length > 0) {
+    const depth = states.length - 1;
+    const state = states[depth];
+    let t = nextThread[depth];
+    while (t < threads && !machine.enabled(state, t)) t++;
+    if (t === threads) {
+      states.pop();
+      nextThread.pop();
+      via.pop();
+      continue;
+    }
+    nextThread[depth] = t + 1;
+    let cost = 0;
+    if (bounded) {
+      cost = preemptionCost(machine, state, t);
+      if (state[budgetAddr] + cost > machine.preemptionBound) continue;
+    }
+    const child = state.slice();
+    transitions++;
+    const problem = machine.apply(child, t);
+    if (problem !== undefined) {
+      found = { problem, steps: [...via, t] };
+      break;
+    }
+    if (bounded) child[budgetAddr] += cost;
+    const key = machine.key(child);
+    if (visited.has(key)) continue;
+    visited.add(key);
+    const childDepth = depth + 1;
+    if (childDepth > deepest) deepest = childDepth;
+    const stuck = machine.stuck(child);
+    if (stuck !== undefined) {
+      found = { problem: stuck, steps: [...via, t] };
+      break;
+    }
+    if (childDepth >= maxDepth) {
+      found = { problem: boundProblem(maxDepth), steps: [...via, t] };
+      break;
+    }
+    if (visited.size >= maxStates) {
+      complete = false;
+      break;
+    }
+    states.push(child);
+    nextThread.push(0);
+    via.push(t);
+  }
+  return { found, states: visited.size, transitions, maxDepth: deepest, complete };
+}
+
+function boundProblem(maxDepth: number): Problem {
+  return {
+    kind: 'bound',
+    message: `a run reached ${maxDepth} steps with threads still running: no termination within the bound`,
+    thread: -1,
+  };
+}
+
+/** The shortest schedule that breaks any check (breadth first), or undefined if none is found. */
+function breadthFirst(machine: Machine, maxDepth: number): Found | undefined {
+  const bounded = machine.preemptionBound !== Infinity;
+  const budgetAddr = machine.pcBase + machine.threads + 1;
+  const initial = machine.initial();
+  const parents = new Map<string, { parent: string; thread: number } | null>();
+  const initialKey = machine.key(initial);
+  parents.set(initialKey, null);
+  const pathTo = (key: string, last?: number): number[] => {
+    const steps = last === undefined ? [] : [last];
+    for (let link = parents.get(key); link != null; link = parents.get(link.parent)) steps.push(link.thread);
+    return steps.reverse();
+  };
+  let level: { state: Int32Array; key: string }[] = [{ state: initial, key: initialKey }];
+  for (let depth = 0; level.length > 0; depth++) {
+    const nextLevel: { state: Int32Array; key: string }[] = [];
+    for (const { state, key } of level) {
+      for (let t = 0; t < machine.threads; t++) {
+        if (!machine.enabled(state, t)) continue;
+        let cost = 0;
+        if (bounded) {
+          cost = preemptionCost(machine, state, t);
+          if (state[budgetAddr] + cost > machine.preemptionBound) continue;
+        }
+        const child = state.slice();
+        const problem = machine.apply(child, t);
+        if (problem !== undefined) return { problem, steps: pathTo(key, t) };
+        if (bounded) child[budgetAddr] += cost;
+        const childKey = machine.key(child);
+        if (parents.has(childKey)) continue;
+        parents.set(childKey, { parent: key, thread: t });
+        const stuck = machine.stuck(child);
+        if (stuck !== undefined) return { problem: stuck, steps: pathTo(childKey) };
+        if (depth + 1 >= maxDepth) return { problem: boundProblem(maxDepth), steps: pathTo(childKey) };
+        nextLevel.push({ state: child, key: childKey });
+      }
+    }
+    level = nextLevel;
+  }
+  return undefined;
+}
+
+export interface Replay {
+  model: string;
+  trace: TraceStep[];
+  /** The broken check the schedule ends in, if any. */
+  violation?: { kind: ViolationKind; message: string; thread: string | null };
+  /** True when every thread finished. */
+  finished: boolean;
+}
+
+/**
+ * Runs one schedule step by step and reports what it reaches. A schedule is thread indices, or a
+ * schedule string (`model:p,c,k,n:0110`) whose model name must match. Throws ScheduleError when
+ * a step names a thread that does not exist, is blocked, or has finished, or when the schedule
+ * goes on after a violation.
+ */
+export function replay(model: Model, schedule: readonly number[] | string): Replay {
+  let steps: readonly number[];
+  if (typeof schedule === 'string') {
+    const parsed = parseSchedule(schedule);
+    if (parsed.model !== model.name) {
+      throw new ScheduleError(`schedule '${schedule}' is for model '${parsed.model}', not '${model.name}'`);
+    }
+    steps = parsed.steps;
+  } else {
+    steps = schedule;
+  }
+  return replaySteps(new Machine(model), steps);
+}
+
+function replaySteps(machine: Machine, steps: readonly number[]): Replay {
+  const model = machine.model;
+  const state = machine.initial();
+  const trace: TraceStep[] = [];
+  const name = (t: number) => (t < 0 ? null : model.threads[t].name);
+  let problem = steps.length === 0 ? machine.stuck(state) : undefined;
+  for (let i = 0; i < steps.length; i++) {
+    const t = steps[i];
+    if (problem !== undefined) {
+      throw new ScheduleError(
+        `schedule goes on for ${steps.length - i} more step(s) after the violation at step ${i}`,
+      );
+    }
+    if (!Number.isInteger(t) || t < 0 || t >= machine.threads) {
+      throw new ScheduleError(
+        `step ${i + 1} names thread ${String(t)}, but model '${model.name}' has threads 0 to ${machine.threads - 1}`,
+      );
+    }
+    const step = machine.stepOf(state, t);
+    if (!machine.enabled(state, t)) {
+      const why = machine.finished(state, t) ? 'has finished' : `is blocked on ${step.text}`;
+      throw new ScheduleError(`step ${i + 1}: thread ${model.threads[t].name} cannot run: it ${why}`);
+    }
+    problem = machine.apply(state, t);
+    trace.push({
+      step: i + 1,
+      thread: model.threads[t].name,
+      action: machine.describe(step, problem === undefined ? machine.result : 0),
+      memory: machine.snapshot(state),
+    });
+    if (problem === undefined) problem = machine.stuck(state);
+  }
+  const finished = model.threads.every((_, t) => machine.finished(state, t));
+  const replayed: Replay = { model: model.name, trace, finished };
+  if (problem !== undefined) {
+    replayed.violation = { kind: problem.kind, message: problem.message, thread: name(problem.thread) };
+  }
+  return replayed;
+}

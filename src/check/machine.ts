@@ -1,0 +1,465 @@
+// The executable form of a model: a state vector, and the code that runs one step of one thread.
+//
+// State vector (an Int32Array, one per global state):
+//   [0, memSize)                   shared memory, laid out by Layout (semaphores, mutexes, words, buffers, sections)
+//   [consumed, consumed + P)       bit k of word p: item k of producer p has been taken
+//   [last, last + T * P)           (FIFO models) k + 1 of the last item of producer p that thread t took
+//   [pc, pc + T)                   each thread's local state: a node of its history trie
+//   [pc + T, pc + T + 2)           (preemption bound only) last thread run + 1, preemptions used
+//
+// Local states: a thread is a deterministic generator, so its local state is the list of results
+// its steps returned. Each thread's lists form a trie; a node holds the step the thread yields
+// next (found once, by replaying the generator along the node's path) and its children by
+// result. A global state is therefore a short vector of integers, which hashes cheaply.
+//
+// Invariants: a node's step never changes once computed; every state vector of one Machine has
+// the same width; node ids are stable for the Machine's lifetime (traces from one run stay valid).
+
+import { ModelError } from './errors.js';
+import {
+  DONE_STEP,
+  indexOf,
+  itemName,
+  Layout,
+  MAX_ITEMS_PER_PRODUCER,
+  type MemoryView,
+  type Model,
+  OP,
+  producerOf,
+  type Ref,
+  type Step,
+  ThreadContext,
+} from './model.js';
+
+export type ViolationKind =
+  | 'assertion'
+  | 'deadlock'
+  | 'overflow'
+  | 'lost-item'
+  | 'underflow'
+  | 'duplicate'
+  | 'order'
+  | 'missing'
+  | 'mutual-exclusion'
+  | 'not-owner'
+  | 'bound';
+
+/** A broken check, as found by a step (thread >= 0) or in a state (thread -1). */
+export interface Problem {
+  readonly kind: ViolationKind;
+  readonly message: string;
+  /** The thread whose step broke it, or -1 for a property of a state (deadlock, missing items). */
+  readonly thread: number;
+}
+
+export class Machine {
+  readonly model: Model;
+  readonly layout: Layout;
+  readonly threads: number;
+  readonly producers: number;
+  readonly consumedBase: number;
+  readonly lastBase: number;
+  readonly pcBase: number;
+  /** Words of the state vector. */
+  readonly width: number;
+  readonly preemptionBound: number;
+  readonly #contexts: ThreadContext[];
+  // The history tries of all threads, node by node.
+  readonly #steps: (Step | undefined)[] = [];
+  readonly #parent: number[] = [];
+  readonly #result: number[] = [];
+  readonly #owner: number[] = [];
+  /** Child for steps with no result (always 0). */
+  readonly #next: number[] = [];
+  /** Children by result, for steps that return a value. */
+  readonly #children: (Map<number, number> | undefined)[] = [];
+  readonly #roots: number[] = [];
+  readonly #bufferOf = new Map<number, { name: string; addr: number; length: number }>();
+
+  constructor(model: Model, options: { preemptionBound?: number } = {}) {
+    if (model === null || typeof model !== 'object' || !Array.isArray(model.threads)) {
+      throw new ModelError(`a model must be an object with a threads array, got ${String(model)}`);
+    }
+    if (model.threads.length < 1 || model.threads.length > 30) {
+      throw new ModelError(`a model needs 1 to 30 threads, got ${model.threads.length}`);
+    }
+    this.model = model;
+    this.layout = new Layout(model.memory);
+    this.threads = model.threads.length;
+    const items = model.items ?? [];
+    for (const [p, count] of items.entries()) {
+      if (!Number.isInteger(count) || count < 0 || count > MAX_ITEMS_PER_PRODUCER) {
+        throw new ModelError(
+          `producer ${p + 1} must make 0 to ${MAX_ITEMS_PER_PRODUCER} items, got ${String(count)}`,
+        );
+      }
+    }
+    this.producers = items.length;
+    this.consumedBase = this.layout.size;
+    this.lastBase = this.consumedBase + this.producers;
+    this.pcBase = this.lastBase + (model.fifo ? this.threads * this.producers : 0);
+    const bound = options.preemptionBound ?? Number.POSITIVE_INFINITY;
+    this.preemptionBound = bound;
+    this.width = this.pcBase + this.threads + (Number.isFinite(bound) ? 2 : 0);
+    for (const [name, buffer] of this.layout.buffers) {
+      for (let i = 0; i < buffer.length; i++) this.#bufferOf.set(buffer.addr + i, { name, ...buffer });
+    }
+    this.#contexts = model.threads.map((_, t) => new ThreadContext(this.layout, t));
+    for (let t = 0; t < this.threads; t++) this.#roots.push(this.#newNode(t, -1, 0));
+  }
+
+  /** The state every run starts from. */
+  initial(): Int32Array {
+    const state = new Int32Array(this.width);
+    state.set(this.layout.initial);
+    for (let t = 0; t < this.threads; t++) state[this.pcBase + t] = this.#roots[t];
+    return state;
+  }
+
+  #newNode(thread: number, parent: number, result: number): number {
+    const id = this.#steps.length;
+    this.#steps.push(undefined);
+    this.#parent.push(parent);
+    this.#result.push(result);
+    this.#owner.push(thread);
+    this.#next.push(-1);
+    this.#children.push(undefined);
+    return id;
+  }
+
+  /** The step a thread at this node yields next (computed once, by replaying its generator). */
+  stepAt(node: number): Step {
+    const known = this.#steps[node];
+    if (known !== undefined) return known;
+    const results: number[] = [];
+    for (let n = node; this.#parent[n] !== -1; n = this.#parent[n]) results.push(this.#result[n]);
+    results.reverse();
+    const thread = this.#owner[node];
+    const spec = this.model.threads[thread];
+    let step: Step;
+    try {
+      const generator = spec.run(this.#contexts[thread]);
+      let next = generator.next();
+      for (const result of results) {
+        if (next.done) break;
+        next = generator.next(result);
+      }
+      step = next.done ? DONE_STEP : next.value;
+    } catch (error) {
+      if (error instanceof ModelError) throw new ModelError(`thread ${spec.name}: ${error.message}`);
+      throw error;
+    }
+    if (step === null || typeof step !== 'object' || typeof step.op !== 'number') {
+      throw new ModelError(
+        `thread ${spec.name} yielded ${String(step)}, not a step (use the methods of its context)`,
+      );
+    }
+    this.#steps[node] = step;
+    return step;
+  }
+
+  #child(node: number, op: number, result: number): number {
+    if (op === OP.READ || op === OP.CAS || op === OP.TAKE) {
+      let children = this.#children[node];
+      if (children === undefined) this.#children[node] = children = new Map();
+      let child = children.get(result);
+      if (child === undefined) children.set(result, (child = this.#newNode(this.#owner[node], node, result)));
+      return child;
+    }
+    let child = this.#next[node];
+    if (child === -1) this.#next[node] = child = this.#newNode(this.#owner[node], node, 0);
+    return child;
+  }
+
+  /** The step thread t takes next in this state. */
+  stepOf(state: Int32Array, t: number): Step {
+    return this.stepAt(state[this.pcBase + t]);
+  }
+
+  /** Whether thread t can take its next step (it is not finished and not blocked). */
+  enabled(state: Int32Array, t: number): boolean {
+    const step = this.stepAt(state[this.pcBase + t]);
+    switch (step.op) {
+      case OP.DONE:
+        return false;
+      case OP.ACQUIRE:
+        return state[step.addr] > 0;
+      case OP.LOCK:
+        return state[step.addr] === 0 || state[step.addr] === t + 1; // re-locking is reported, not blocked
+      case OP.AWAIT_EQ:
+        return state[step.addr] === step.a;
+      case OP.AWAIT_NE:
+        return state[step.addr] !== step.a;
+      default:
+        return true;
+    }
+  }
+
+  finished(state: Int32Array, t: number): boolean {
+    return this.stepAt(state[this.pcBase + t]).op === OP.DONE;
+  }
+
+  /**
+   * Runs thread t's next step on `state` in place (t must be enabled). Returns the step's result
+   * in `this.result` and a Problem when the step broke a check (the state is then half-updated).
+   */
+  apply(state: Int32Array, t: number): Problem | undefined {
+    const pcAddr = this.pcBase + t;
+    const node = state[pcAddr];
+    const step = this.stepAt(node);
+    const addr = step.addr;
+    let result = 0;
+    switch (step.op) {
+      case OP.ACQUIRE:
+        state[addr]--;
+        break;
+      case OP.RELEASE:
+        state[addr]++;
+        break;
+      case OP.LOCK:
+        if (state[addr] === t + 1)
+          return this.#problem('not-owner', t, `${this.#name(t)} locks a mutex it already holds`);
+        state[addr] = t + 1;
+        break;
+      case OP.UNLOCK:
+        if (state[addr] !== t + 1) {
+          const holder = state[addr] === 0 ? 'nobody' : this.#name(state[addr] - 1);
+          return this.#problem('not-owner', t, `${this.#name(t)} unlocks a mutex held by ${holder}`);
+        }
+        state[addr] = 0;
+        break;
+      case OP.READ:
+        result = state[addr];
+        break;
+      case OP.WRITE:
+        state[addr] = step.a;
+        break;
+      case OP.CAS:
+        if (state[addr] === step.a) {
+          state[addr] = step.b;
+          result = 1;
+        }
+        break;
+      case OP.ADD:
+        state[addr] = (state[addr] + step.a) | 0;
+        break;
+      case OP.AWAIT_EQ:
+      case OP.AWAIT_NE:
+        break;
+      case OP.PUT: {
+        const held = state[addr];
+        if (held !== 0) return this.#overwrite(state, t, step, held);
+        state[addr] = step.a;
+        break;
+      }
+      case OP.TAKE: {
+        const item = state[addr];
+        if (item === 0) {
+          const buffer = this.#bufferOf.get(addr)!;
+          return this.#problem(
+            'underflow',
+            t,
+            `${this.#name(t)} takes ${buffer.name}[${addr - buffer.addr}], which holds no item: a read of nothing`,
+          );
+        }
+        state[addr] = 0;
+        result = item;
+        const problem = this.#record(state, t, item);
+        if (problem !== undefined) return problem;
+        break;
+      }
+      case OP.ASSERT: {
+        const holds = step.predicate === undefined ? step.a !== 0 : step.predicate(this.view(state));
+        if (!holds) return this.#problem('assertion', t, `${this.#name(t)}: ${step.text} failed`);
+        break;
+      }
+      case OP.ENTER: {
+        const inside = state[addr];
+        if (inside !== 0) {
+          const other = 31 - Math.clz32(inside);
+          return this.#problem(
+            'mutual-exclusion',
+            t,
+            `${this.#name(t)} enters critical section ${this.#sectionName(addr)} while ${this.#name(other)} is inside`,
+          );
+        }
+        state[addr] = inside | (1 << t);
+        break;
+      }
+      case OP.LEAVE:
+        state[addr] &= ~(1 << t);
+        break;
+      default:
+        throw new ModelError(`thread ${this.#name(t)} yielded an unknown step (op ${step.op})`);
+    }
+    this.result = result;
+    state[pcAddr] = this.#child(node, step.op, result);
+    if (this.preemptionBound !== Number.POSITIVE_INFINITY) state[this.pcBase + this.threads] = t + 1;
+    return undefined;
+  }
+
+  /** The result of the last step `apply` ran. */
+  result = 0;
+
+  /** Records that thread t took an item: exactly once, and in order for FIFO models. */
+  #record(state: Int32Array, t: number, item: number): Problem | undefined {
+    const p = producerOf(item);
+    const k = indexOf(item);
+    if (p >= this.producers) return undefined; // the model does not track this producer
+    const bit = 1 << k;
+    const consumed = state[this.consumedBase + p];
+    if ((consumed & bit) !== 0) {
+      return this.#problem(
+        'duplicate',
+        t,
+        `${this.#name(t)} takes ${itemName(item)}, which was already taken`,
+      );
+    }
+    state[this.consumedBase + p] = consumed | bit;
+    if (this.model.fifo) {
+      const at = this.lastBase + t * this.producers + p;
+      if (k + 1 < state[at]) {
+        return this.#problem(
+          'order',
+          t,
+          `${this.#name(t)} takes ${itemName(item)} after p${p + 1}#${state[at]}: out of FIFO order`,
+        );
+      }
+      state[at] = k + 1;
+    }
+    return undefined;
+  }
+
+  #overwrite(state: Int32Array, t: number, step: Step, held: number): Problem {
+    const buffer = this.#bufferOf.get(step.addr)!;
+    let occupied = 0;
+    for (let i = 0; i < buffer.length; i++) if (state[buffer.addr + i] !== 0) occupied++;
+    const where = `${buffer.name}[${step.addr - buffer.addr}]`;
+    if (occupied === buffer.length) {
+      return this.#problem(
+        'overflow',
+        t,
+        `${this.#name(t)} writes ${itemName(step.a)} into ${where} while all ${buffer.length} slots hold items: a write past capacity (${itemName(held)} is lost)`,
+      );
+    }
+    return this.#problem(
+      'lost-item',
+      t,
+      `${this.#name(t)} writes ${itemName(step.a)} into ${where}, which still holds ${itemName(held)}: ${itemName(held)} is lost`,
+    );
+  }
+
+  /**
+   * Checks a state that no thread can leave: every thread finished (then every item must have
+   * been taken exactly once), or some blocked (a deadlock). Undefined when some thread can run.
+   */
+  stuck(state: Int32Array): Problem | undefined {
+    let blocked = '';
+    let running = false;
+    for (let t = 0; t < this.threads; t++) {
+      const step = this.stepOf(state, t);
+      if (step.op === OP.DONE) continue;
+      if (this.enabled(state, t)) {
+        running = true;
+        break;
+      }
+      blocked += `${blocked === '' ? '' : ', '}${this.#name(t)} blocked on ${step.text}${this.#holder(state, step)}`;
+    }
+    if (running) return undefined;
+    if (blocked !== '') return this.#problem('deadlock', -1, `deadlock: ${blocked}`);
+    const missing: string[] = [];
+    for (let p = 0; p < this.producers; p++) {
+      const consumed = state[this.consumedBase + p];
+      for (let k = 0; k < (this.model.items?.[p] ?? 0); k++) {
+        if ((consumed & (1 << k)) === 0) missing.push(`p${p + 1}#${k + 1}`);
+      }
+    }
+    if (missing.length > 0) {
+      return this.#problem(
+        'missing',
+        -1,
+        `every thread finished, but ${missing.join(', ')} ${missing.length === 1 ? 'was' : 'were'} never consumed`,
+      );
+    }
+    return undefined;
+  }
+
+  #holder(state: Int32Array, step: Step): string {
+    if (step.op !== OP.LOCK) return '';
+    return ` (held by ${this.#name(state[step.addr] - 1)})`;
+  }
+
+  #problem(kind: ViolationKind, thread: number, message: string): Problem {
+    return { kind, message, thread };
+  }
+
+  #name(t: number): string {
+    return this.model.threads[t]?.name ?? `thread ${t}`;
+  }
+
+  #sectionName(addr: number): string {
+    for (const [name, at] of this.layout.sections) if (at === addr) return name;
+    return String(addr);
+  }
+
+  /** Shared memory of a state, for assert predicates. */
+  view(state: Int32Array): MemoryView {
+    const layout = this.layout;
+    return {
+      get(ref: Ref): number {
+        return state[layout.word(ref)];
+      },
+    };
+  }
+
+  /** A hashable key for a state (two UTF-16 code units per word). */
+  key(state: Int32Array): string {
+    const units = new Uint16Array(state.buffer, state.byteOffset, state.length * 2);
+    return String.fromCharCode.apply(null, units as unknown as number[]);
+  }
+
+  /** Describes a step with its result, for traces: `read in → 1`, `cas TAIL 0 → 1 (swapped)`. */
+  describe(step: Step, result: number): string {
+    switch (step.op) {
+      case OP.READ:
+        return `${step.text} → ${result}`;
+      case OP.CAS:
+        return `${step.text} (${result === 1 ? 'swapped' : 'failed'})`;
+      case OP.TAKE:
+        return `${step.text} → ${itemName(result)}`;
+      default:
+        return step.text;
+    }
+  }
+
+  /** Shared memory of a state by name, for traces. */
+  snapshot(state: Int32Array): MemorySnapshot {
+    const layout = this.layout;
+    const semaphores: Record<string, number> = {};
+    for (const [name, addr] of layout.semaphores) semaphores[name] = state[addr];
+    const mutexes: Record<string, string | null> = {};
+    for (const [name, addr] of layout.mutexes)
+      mutexes[name] = state[addr] === 0 ? null : this.#name(state[addr] - 1);
+    const words: Record<string, number | number[]> = {};
+    for (const [name, word] of layout.words) {
+      words[name] = word.array
+        ? Array.from(state.subarray(word.addr, word.addr + word.length))
+        : state[word.addr];
+    }
+    const buffers: Record<string, string[]> = {};
+    for (const [name, buffer] of layout.buffers) {
+      buffers[name] = Array.from(state.subarray(buffer.addr, buffer.addr + buffer.length), itemName);
+    }
+    return { semaphores, mutexes, words, buffers };
+  }
+}
+
+/** Shared memory by name: what a trace shows after each step. */
+export interface MemorySnapshot {
+  semaphores: Record<string, number>;
+  /** The holder's name, or null when free. */
+  mutexes: Record<string, string | null>;
+  words: Record<string, number | number[]>;
+  /** Slot contents: `p1#2`, or `·` when empty. */
+  buffers: Record<string, string[]>;
+}
