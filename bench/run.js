@@ -1,0 +1,198 @@
+// conveyor's benchmark suite: `npm run bench` (builds, then runs this against dist/).
+//
+//   node bench/run.js [--quick] [--json] [--rounds N] [--filter TEXT]
+//
+// Every case runs in a fresh process (bench/sample.js), in interleaved rounds: each round runs
+// every case of every group once, in an order rotated from round to round, so that drift of a
+// noisy machine hits every case alike. A group's ratios compare each case with the group's
+// baseline *in the same round*; the table shows the median over rounds and the spread (lowest and
+// highest rate as a percentage of the median). Receivers count and sum what they got; a case whose
+// count or sum is wrong is reported as an error, not as a rate.
+import { execFile } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import { loadGroups } from './lib/groups.js';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    rounds: { type: 'string' },
+    filter: { type: 'string' },
+  },
+});
+const rounds = Number(args.rounds ?? (args.quick ? 3 : 7));
+if (!Number.isInteger(rounds) || rounds < 1)
+  throw new RangeError(`--rounds must be a positive integer, got ${args.rounds}`);
+const sizeIndex = args.quick ? 0 : 1;
+const started = performance.now();
+
+function sample(group, name, n) {
+  const script = new URL('./sample.js', import.meta.url).pathname;
+  const warm = group.module === 'single-thread' ? '1' : '0';
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [script, group.module, group.id, name, String(n), warm],
+      { timeout: 120_000, maxBuffer: 1 << 20 },
+      (error, stdout, stderr) => {
+        if (error) resolve({ error: (stderr || String(error)).trim().split('\n').slice(-3).join(' ') });
+        else resolve(JSON.parse(stdout.trim().split('\n').pop()));
+      },
+    );
+  });
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+let groups = await loadGroups();
+if (args.filter !== undefined) {
+  const f = args.filter.toLowerCase();
+  groups = groups
+    .map((g) => ({
+      ...g,
+      cases: Object.fromEntries(
+        Object.entries(g.cases).filter(
+          ([name]) => g.id.includes(f) || name.toLowerCase().includes(f) || name === g.baseline,
+        ),
+      ),
+    }))
+    .filter((g) => Object.keys(g.cases).length > 1 || g.id.includes(f));
+}
+
+// state[group.id][case] = { values: [], perRound: Map(round → value), skipped, error }
+const state = new Map(
+  groups.map((g) => [
+    g.id,
+    new Map(Object.keys(g.cases).map((c) => [c, { values: [], perRound: new Map() }])),
+  ]),
+);
+
+for (let round = 0; round < rounds; round++) {
+  for (const group of groups) {
+    const names = Object.keys(group.cases);
+    const order = names.map((_, i) => names[(i + round) % names.length]);
+    for (const name of order) {
+      const record = state.get(group.id).get(name);
+      if (record.skipped !== undefined || record.error !== undefined) continue;
+      const n = group.cases[name].items[sizeIndex];
+      const result = await sample(group, name, n);
+      let value;
+      if (result.skipped) record.skipped = result.skipped;
+      else if (result.error) record.error = result.error;
+      else if (group.latency) value = result.latency;
+      else {
+        const want = group.expect(n);
+        if (result.count !== want.count || result.sum !== want.sum) {
+          record.error = `receiver got count ${result.count} sum ${result.sum}, expected ${want.count} and ${want.sum}`;
+        } else value = { rate: n / result.seconds };
+      }
+      if (value !== undefined) {
+        record.values.push(value);
+        record.perRound.set(round, value);
+      }
+      if (!args.json) {
+        const shown =
+          value === undefined ? (record.skipped ?? `ERROR ${record.error}`) : format(group, value);
+        process.stderr.write(`  round ${round + 1}/${rounds}  ${group.id}: ${name}: ${shown}\n`);
+      }
+    }
+  }
+}
+
+function metric(group, value) {
+  return group.latency ? value.p50 : value.rate;
+}
+
+function format(group, value) {
+  if (group.latency) return `${value.p50.toFixed(1)} µs (p99 ${value.p99.toFixed(1)})`;
+  const r = value.rate;
+  if (r >= 1e6) return `${(r / 1e6).toFixed(r >= 1e8 ? 0 : r >= 1e7 ? 1 : 2)} M/s`;
+  return `${(r / 1e3).toFixed(0)} k/s`;
+}
+
+const report = {
+  date: new Date().toISOString(),
+  machine: {
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.versions.node,
+    platform: `${process.platform} ${process.arch}`,
+  },
+  mode: args.quick ? 'quick' : 'full',
+  rounds,
+  seconds: 0,
+  groups: [],
+};
+
+for (const group of groups) {
+  const base = state.get(group.id).get(group.baseline);
+  const cases = [];
+  for (const [name, record] of state.get(group.id)) {
+    const metrics = record.values.map((v) => metric(group, v));
+    const ratios = [];
+    for (const [round, value] of record.perRound) {
+      const b = base?.perRound.get(round);
+      if (b !== undefined) ratios.push(metric(group, value) / metric(group, b));
+    }
+    const entry = { name, samples: metrics.length };
+    if (record.skipped) entry.skipped = record.skipped;
+    if (record.error) entry.error = record.error;
+    if (metrics.length > 0) {
+      entry.median = median(metrics);
+      entry.min = Math.min(...metrics);
+      entry.max = Math.max(...metrics);
+      if (group.latency) entry.p99 = median(record.values.map((v) => v.p99));
+      if (ratios.length > 0) entry.ratio = median(ratios);
+    }
+    cases.push(entry);
+  }
+  report.groups.push({ id: group.id, title: group.title, unit: group.unit, baseline: group.baseline, cases });
+}
+report.seconds = Math.round((performance.now() - started) / 1000);
+
+if (args.json) {
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+} else {
+  const lines = [];
+  lines.push(
+    `conveyor benchmarks, ${report.mode} run: ${rounds} interleaved rounds, ${report.date.slice(0, 10)}, ` +
+      `Node ${report.machine.node}, ${report.machine.cpus} × ${report.machine.cpu}, ${report.seconds} s`,
+  );
+  for (const group of report.groups) {
+    lines.push('', `### ${group.title}`, '');
+    const latency = group.unit.includes('µs');
+    lines.push(
+      latency
+        ? `| case | p50 round trip | p99 | spread | time vs ${group.baseline} |`
+        : `| case | ${group.unit} (median) | spread | vs ${group.baseline} |`,
+    );
+    lines.push(latency ? '|---|---|---|---|---|' : '|---|---|---|---|');
+    for (const c of group.cases) {
+      if (c.median === undefined) {
+        const why = c.skipped ? `skipped: ${c.skipped}` : `error: ${c.error}`;
+        lines.push(latency ? `| ${c.name} | ${why} | | | |` : `| ${c.name} | ${why} | | |`);
+        continue;
+      }
+      const spread = `${Math.round((100 * c.min) / c.median)}–${Math.round((100 * c.max) / c.median)}%`;
+      const ratio =
+        c.ratio === undefined ? '' : `${c.ratio >= 10 ? c.ratio.toFixed(0) : c.ratio.toFixed(2)}x`;
+      if (latency)
+        lines.push(
+          `| ${c.name} | ${c.median.toFixed(1)} µs | ${c.p99.toFixed(1)} µs | ${spread} | ${ratio} |`,
+        );
+      else lines.push(`| ${c.name} | ${format(group, { rate: c.median })} | ${spread} | ${ratio} |`);
+    }
+  }
+  lines.push(
+    '',
+    'spread: lowest and highest round as a percentage of the median. Ratios are medians of per-round ratios to the',
+    "group's baseline measured in the same round (for latency, lower is better).",
+  );
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
