@@ -44,18 +44,25 @@ export class Deadline {
 export const NO_DEADLINE = new Deadline(undefined);
 
 /**
- * Resolves when `promise` settles or the signal aborts, whichever is first. Returns true when the
- * signal aborted. The listener is removed either way, so nothing is left behind.
+ * Resolves when `promise` (an `Atomics.waitAsync` result) settles or the signal aborts, whichever
+ * is first; resolves true when the signal aborted. Nothing is left behind: the abort listener is
+ * removed either way.
+ *
+ * While it waits it holds a timer, because a pending `Atomics.waitAsync` does not keep Node's
+ * event loop alive: without one, a worker (or the main thread) that has nothing else to do would
+ * exit in the middle of `await buffer.get()`.
  */
 export function raceAbort(promise: Promise<unknown>, signal: AbortSignal | undefined): Promise<boolean> {
-  if (signal === undefined) return promise.then(() => false);
-  if (signal.aborted) return Promise.resolve(true);
+  if (signal?.aborted) return Promise.resolve(true);
+  const keepAlive = setInterval(() => {}, 2 ** 30);
   return new Promise<boolean>((resolve) => {
-    const onAbort = () => resolve(true);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(false);
-    });
+    const settle = (aborted: boolean) => {
+      clearInterval(keepAlive);
+      signal?.removeEventListener('abort', onAbort);
+      resolve(aborted);
+    };
+    const onAbort = () => settle(true);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    promise.then(() => settle(false));
   });
 }
