@@ -2,6 +2,10 @@
 //
 //   node bench/run.js [--quick] [--json] [--rounds N] [--filter TEXT]
 //
+//   --quick   smaller sizes, 3 rounds, stops starting rounds after 55 s (a full run: 7 rounds, 570 s)
+//   --json    the report as JSON on stdout (progress is not printed)
+//   --filter  only groups or cases whose name contains TEXT (with each group's baseline)
+//
 // Every case runs in a fresh process (bench/sample.js), in interleaved rounds: each round runs
 // every case of every group once, in an order rotated from round to round, so that drift of a
 // noisy machine hits every case alike. A group's ratios compare each case with the group's
@@ -19,12 +23,15 @@ const { values: args } = parseArgs({
     json: { type: 'boolean', default: false },
     rounds: { type: 'string' },
     filter: { type: 'string' },
+    budget: { type: 'string' },
   },
 });
 const rounds = Number(args.rounds ?? (args.quick ? 3 : 7));
 if (!Number.isInteger(rounds) || rounds < 1)
   throw new RangeError(`--rounds must be a positive integer, got ${args.rounds}`);
 const sizeIndex = args.quick ? 0 : 1;
+/** Seconds the whole run may take: no new round starts that would end past it (one round always runs). */
+const budget = Number(args.budget ?? (args.quick ? 55 : 570));
 const started = performance.now();
 
 function sample(group, name, n) {
@@ -72,7 +79,16 @@ const state = new Map(
   ]),
 );
 
+let roundsRun = 0;
 for (let round = 0; round < rounds; round++) {
+  const elapsed = (performance.now() - started) / 1000;
+  if (round > 0 && elapsed + elapsed / round > budget) {
+    process.stderr.write(
+      `  stopping after ${round} of ${rounds} rounds: the next would end past ${budget} s\n`,
+    );
+    break;
+  }
+  roundsRun++;
   for (const group of groups) {
     const names = Object.keys(group.cases);
     const order = names.map((_, i) => names[(i + round) % names.length]);
@@ -125,7 +141,7 @@ const report = {
     platform: `${process.platform} ${process.arch}`,
   },
   mode: args.quick ? 'quick' : 'full',
-  rounds,
+  rounds: roundsRun,
   seconds: 0,
   groups: [],
 };
@@ -161,7 +177,7 @@ if (args.json) {
 } else {
   const lines = [];
   lines.push(
-    `conveyor benchmarks, ${report.mode} run: ${rounds} interleaved rounds, ${report.date.slice(0, 10)}, ` +
+    `conveyor benchmarks, ${report.mode} run: ${roundsRun} interleaved rounds, ${report.date.slice(0, 10)}, ` +
       `Node ${report.machine.node}, ${report.machine.cpus} × ${report.machine.cpu}, ${report.seconds} s`,
   );
   for (const group of report.groups) {

@@ -161,7 +161,7 @@ const only = (n) => ({ count: n, sum: n });
 export const groups = [
   {
     id: 'channel',
-    title: 'One thread: producer and consumer tasks, capacity 1024, awaiting every put and get',
+    title: 'One thread: producer and consumer tasks, capacity 1024 unless named, awaiting every put and get',
     unit: 'items/s',
     baseline: 'minimal channel',
     items: { quick: 100_000, full: 1_000_000 },
@@ -169,6 +169,8 @@ export const groups = [
     cases: {
       'minimal channel': (n) => awaitEvery(new MinimalChannel(CAPACITY), n),
       'conveyor Channel': (n) => awaitEvery(new Channel({ capacity: CAPACITY }), n),
+      'conveyor Channel, capacity 1': (n) => awaitEvery(new Channel({ capacity: 1 }), n),
+      'conveyor Channel, capacity 0 (rendezvous)': (n) => awaitEvery(new Channel({ capacity: 0 }), n),
       'async-mutex Semaphore queue': (n) => awaitEvery(new AsyncMutexQueue(CAPACITY), n),
       'p-queue + onSizeLessThan': pQueueBounded,
     },
@@ -183,17 +185,6 @@ export const groups = [
     cases: {
       'minimal channel': minimalFastPaths,
       'conveyor Channel': channelFastPaths,
-    },
-  },
-  {
-    id: 'rendezvous',
-    title: 'One thread: capacity 0 (rendezvous), awaiting every put and get',
-    unit: 'items/s',
-    baseline: 'conveyor Channel',
-    items: { quick: 100_000, full: 1_000_000 },
-    expect: sum,
-    cases: {
-      'conveyor Channel': (n) => awaitEvery(new Channel({ capacity: 0 }), n),
     },
   },
   {
