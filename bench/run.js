@@ -4,6 +4,7 @@
 //
 //   --quick   smaller sizes, 3 rounds, stops starting rounds after 55 s (a full run: 7 rounds, 570 s)
 //   --json    the report as JSON on stdout (progress is not printed)
+//   --save    also write the table to bench/RESULTS.md and the report to bench/RESULTS.json
 //   --filter  only groups or cases whose name contains TEXT (with each group's baseline)
 //
 // Every case runs in a fresh process (bench/sample.js), in interleaved rounds: each round runs
@@ -13,6 +14,7 @@
 // highest rate as a percentage of the median). Receivers count and sum what they got; a case whose
 // count or sum is wrong is reported as an error, not as a rate.
 import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadGroups } from './lib/groups.js';
@@ -24,6 +26,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string' },
     filter: { type: 'string' },
     budget: { type: 'string' },
+    save: { type: 'boolean', default: false },
   },
 });
 const rounds = Number(args.rounds ?? (args.quick ? 3 : 7));
@@ -172,12 +175,22 @@ for (const group of groups) {
 }
 report.seconds = Math.round((performance.now() - started) / 1000);
 
-if (args.json) {
-  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-} else {
+const table = markdown(report);
+if (args.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+else process.stdout.write(`${table}\n`);
+if (args.save) {
+  writeFileSync(new URL('./RESULTS.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(
+    new URL('./RESULTS.md', import.meta.url),
+    `# Benchmark results\n\nWritten by \`npm run bench -- --save\`. Absolute rates drift between runs on shared machines; ` +
+      `compare the ratios, which are taken within each round.\n\n${table}\n`,
+  );
+}
+
+function markdown(report) {
   const lines = [];
   lines.push(
-    `conveyor benchmarks, ${report.mode} run: ${roundsRun} interleaved rounds, ${report.date.slice(0, 10)}, ` +
+    `conveyor benchmarks, ${report.mode} run: ${report.rounds} interleaved rounds, ${report.date.slice(0, 10)}, ` +
       `Node ${report.machine.node}, ${report.machine.cpus} × ${report.machine.cpu}, ${report.seconds} s`,
   );
   for (const group of report.groups) {
@@ -202,7 +215,7 @@ if (args.json) {
         lines.push(
           `| ${c.name} | ${c.median.toFixed(1)} µs | ${c.p99.toFixed(1)} µs | ${spread} | ${ratio} |`,
         );
-      else lines.push(`| ${c.name} | ${format(group, { rate: c.median })} | ${spread} | ${ratio} |`);
+      else lines.push(`| ${c.name} | ${format({}, { rate: c.median })} | ${spread} | ${ratio} |`);
     }
   }
   lines.push(
@@ -210,5 +223,5 @@ if (args.json) {
     'spread: lowest and highest round as a percentage of the median. Ratios are medians of per-round ratios to the',
     "group's baseline measured in the same round (for latency, lower is better).",
   );
-  process.stdout.write(`${lines.join('\n')}\n`);
+  return lines.join('\n');
 }
