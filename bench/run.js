@@ -67,11 +67,14 @@ if (args.filter !== undefined) {
       ...g,
       cases: Object.fromEntries(
         Object.entries(g.cases).filter(
-          ([name]) => g.id.includes(f) || name.toLowerCase().includes(f) || name === g.baseline,
+          ([name]) =>
+            `${g.id} ${g.title}`.toLowerCase().includes(f) ||
+            name.toLowerCase().includes(f) ||
+            name === g.baseline,
         ),
       ),
     }))
-    .filter((g) => Object.keys(g.cases).length > 1 || g.id.includes(f));
+    .filter((g) => Object.keys(g.cases).length > 1 || `${g.id} ${g.title}`.toLowerCase().includes(f));
 }
 
 // state[group.id][case] = { values: [], perRound: Map(round → value), skipped, error }
@@ -97,7 +100,7 @@ for (let round = 0; round < rounds; round++) {
     const order = names.map((_, i) => names[(i + round) % names.length]);
     for (const name of order) {
       const record = state.get(group.id).get(name);
-      if (record.skipped !== undefined || record.error !== undefined) continue;
+      if (record.skipped !== undefined) continue; // a failed round is tried again in the next one
       const n = group.cases[name].items[sizeIndex];
       const result = await sample(group, name, n);
       let value;
@@ -116,7 +119,9 @@ for (let round = 0; round < rounds; round++) {
       }
       if (!args.json) {
         const shown =
-          value === undefined ? (record.skipped ?? `ERROR ${record.error}`) : format(group, value);
+          value === undefined
+            ? (record.skipped ?? `ERROR ${result.error ?? record.error}`)
+            : format(group, value);
         process.stderr.write(`  round ${round + 1}/${rounds}  ${group.id}: ${name}: ${shown}\n`);
       }
     }
@@ -161,7 +166,7 @@ for (const group of groups) {
     }
     const entry = { name, samples: metrics.length };
     if (record.skipped) entry.skipped = record.skipped;
-    if (record.error) entry.error = record.error;
+    if (record.error) entry.error = record.error; // the last failure, if any round failed
     if (metrics.length > 0) {
       entry.median = median(metrics);
       entry.min = Math.min(...metrics);
@@ -193,6 +198,7 @@ function markdown(report) {
     `conveyor benchmarks, ${report.mode} run: ${report.rounds} interleaved rounds, ${report.date.slice(0, 10)}, ` +
       `Node ${report.machine.node}, ${report.machine.cpus} × ${report.machine.cpu}, ${report.seconds} s`,
   );
+  const failures = [];
   for (const group of report.groups) {
     lines.push('', `### ${group.title}`, '');
     const latency = group.unit.includes('µs');
@@ -209,6 +215,7 @@ function markdown(report) {
         continue;
       }
       const spread = `${Math.round((100 * c.min) / c.median)}–${Math.round((100 * c.max) / c.median)}%`;
+      if (c.error) failures.push(`${c.name}: ${c.error}`);
       const ratio =
         c.ratio === undefined ? '' : `${c.ratio >= 10 ? c.ratio.toFixed(0) : c.ratio.toFixed(2)}x`;
       if (latency)
@@ -218,6 +225,8 @@ function markdown(report) {
       else lines.push(`| ${c.name} | ${format({}, { rate: c.median })} | ${spread} | ${ratio} |`);
     }
   }
+  if (failures.length > 0)
+    lines.push('', 'Rounds that failed (left out of the medians):', ...failures.map((f) => `- ${f}`));
   lines.push(
     '',
     'spread: lowest and highest round as a percentage of the median. Ratios are medians of per-round ratios to the',
