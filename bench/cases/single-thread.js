@@ -171,8 +171,11 @@ export const groups = [
       'conveyor Channel': (n) => awaitEvery(new Channel({ capacity: CAPACITY }), n),
       'conveyor Channel, capacity 1': (n) => awaitEvery(new Channel({ capacity: 1 }), n),
       'conveyor Channel, capacity 0 (rendezvous)': (n) => awaitEvery(new Channel({ capacity: 0 }), n),
-      'async-mutex Semaphore queue': (n) => awaitEvery(new AsyncMutexQueue(CAPACITY), n),
-      'p-queue + onSizeLessThan': pQueueBounded,
+      'async-mutex Semaphore queue': {
+        run: (n) => awaitEvery(new AsyncMutexQueue(CAPACITY), n),
+        items: [50_000, 200_000],
+      },
+      'p-queue + onSizeLessThan': { run: pQueueBounded, items: [50_000, 300_000] },
     },
   },
   {
@@ -199,7 +202,7 @@ export const groups = [
       'conveyor Semaphore': (n) => cycles(...semaphores(1).conveyor, n),
       'async-sema': (n) => cycles(...semaphores(1)['async-sema'], n),
       'async-mutex Semaphore': (n) => cycles(...semaphores(1)['async-mutex'], n),
-      'p-limit (limited call)': (n) => pLimitCycles(n, 1, 1),
+      'p-limit (limited call)': { run: (n) => pLimitCycles(n, 1, 1), items: [100_000, 500_000] },
     },
   },
   {
