@@ -17,3 +17,5 @@ export type { BlockingQueue, CloseOptions, Queue, TryGetResult } from './queue/q
 export type { WaitOptions } from './sync/deadline.js';
 export { Mutex, type MutexGuard, type MutexHandle } from './sync/mutex.js';
 export { type AcquireOptions, Semaphore, type SemaphoreHandle } from './sync/semaphore.js';
+export { Channel, MAX_CHANNEL_CAPACITY, type ChannelOptions } from './queue/channel.js';
+export { consume, type ConsumeOptions } from './queue/consume.js';

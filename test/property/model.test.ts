@@ -2,7 +2,7 @@
 // of a bounded FIFO queue (fast-check shrinks any failure to a shortest sequence).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BoundedBuffer, type Queue, QueueClosedError, TaskDoneError, TimeoutError } from '../../src/index.js';
+import { BoundedBuffer, Channel, type Queue, QueueClosedError, TaskDoneError, TimeoutError } from '../../src/index.js';
 
 export type ModelFactory = (capacity: number) => Queue<number>;
 
@@ -136,3 +136,4 @@ export function describeModelProperty(name: string, make: ModelFactory): void {
 }
 
 describeModelProperty('BoundedBuffer', (capacity) => new BoundedBuffer({ capacity }));
+describeModelProperty('Channel', (capacity) => new Channel<number>({ capacity }));
