@@ -2,7 +2,14 @@
 // of a bounded FIFO queue (fast-check shrinks any failure to a shortest sequence).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BoundedBuffer, Channel, type Queue, QueueClosedError, TaskDoneError, TimeoutError } from '../../src/index.js';
+import {
+  BoundedBuffer,
+  Channel,
+  type Queue,
+  QueueClosedError,
+  TaskDoneError,
+  TimeoutError,
+} from '../../src/index.js';
 
 export type ModelFactory = (capacity: number) => Queue<number>;
 
@@ -27,7 +34,10 @@ const item = fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: item.map((i) => ({ kind: 'tryPut' as const, item: i })) },
   { weight: 2, arbitrary: item.map((i) => ({ kind: 'put0' as const, item: i })) },
-  { weight: 2, arbitrary: fc.array(item, { maxLength: 5 }).map((items) => ({ kind: 'putMany' as const, items })) },
+  {
+    weight: 2,
+    arbitrary: fc.array(item, { maxLength: 5 }).map((items) => ({ kind: 'putMany' as const, items })),
+  },
   { weight: 4, arbitrary: fc.constant({ kind: 'tryGet' as const }) },
   { weight: 2, arbitrary: fc.constant({ kind: 'get0' as const }) },
   { weight: 2, arbitrary: fc.integer({ min: 1, max: 6 }).map((max) => ({ kind: 'getMany' as const, max })) },
@@ -53,8 +63,18 @@ async function step(queue: Queue<number>, model: Model, o: Op): Promise<void> {
   switch (o.kind) {
     case 'tryPut':
     case 'put0': {
-      const actual = await outcome(() => (o.kind === 'tryPut' ? queue.tryPut(o.item) : queue.put(o.item, { timeout: 0 })));
-      const expected = model.closed ? 'closed' : full ? (o.kind === 'tryPut' ? false : 'timeout') : o.kind === 'tryPut' ? true : undefined;
+      const actual = await outcome<boolean | undefined>(async () =>
+        o.kind === 'tryPut' ? queue.tryPut(o.item) : queue.put(o.item, { timeout: 0 }),
+      );
+      const expected = model.closed
+        ? 'closed'
+        : full
+          ? o.kind === 'tryPut'
+            ? false
+            : 'timeout'
+          : o.kind === 'tryPut'
+            ? true
+            : undefined;
       expect(actual).toEqual(expected);
       if (!model.closed && !full) {
         model.items.push(o.item);
@@ -124,11 +144,15 @@ export function describeModelProperty(name: string, make: ModelFactory): void {
   describe(`${name} behaves as a sequential bounded FIFO queue`, () => {
     it('for random sequences of operations', async () => {
       await fc.assert(
-        fc.asyncProperty(fc.integer({ min: 1, max: 5 }), fc.array(op, { maxLength: 60 }), async (capacity, ops) => {
-          const queue = make(capacity);
-          const model = new Model(capacity);
-          for (const o of ops) await step(queue, model, o);
-        }),
+        fc.asyncProperty(
+          fc.integer({ min: 1, max: 5 }),
+          fc.array(op, { maxLength: 60 }),
+          async (capacity, ops) => {
+            const queue = make(capacity);
+            const model = new Model(capacity);
+            for (const o of ops) await step(queue, model, o);
+          },
+        ),
         { numRuns: 300, seed: 20261126 },
       );
     });
