@@ -63,9 +63,11 @@ async function step(queue: Queue<number>, model: Model, o: Op): Promise<void> {
   switch (o.kind) {
     case 'tryPut':
     case 'put0': {
-      const actual = await outcome<boolean | undefined>(async () =>
-        o.kind === 'tryPut' ? queue.tryPut(o.item) : queue.put(o.item, { timeout: 0 }),
-      );
+      const actual = await outcome(async () => {
+        if (o.kind === 'tryPut') return queue.tryPut(o.item);
+        await queue.put(o.item, { timeout: 0 });
+        return undefined;
+      });
       const expected = model.closed
         ? 'closed'
         : full
