@@ -142,7 +142,7 @@ export function renderChart(result: ScenarioResult): string {
         ? `<rect x="${lx + 5}" y="${legendY - 11}" width="2" height="14" fill="${color}"/>`
         : `<rect x="${lx}" y="${legendY - 10}" width="12" height="12" fill="${color}"/>`;
     out.push(swatch, `<text x="${lx + 17}" y="${legendY}">${esc(label)}</text>`);
-    lx += 17 + label.length * 6.2 + 14;
+    lx += 17 + label.length * 6.6 + 14;
   }
   out.push(`</g>`, `</svg>`, '');
   return out.join('\n');
