@@ -40,7 +40,7 @@
 
 import { QueueClosedError, TaskDoneError } from '../errors.js';
 import { checkInteger, checkOptions, describe } from '../internal/validate.js';
-import { Deadline, NO_DEADLINE, raceAbort, type WaitOptions } from '../sync/deadline.js';
+import { checkWaitOptions, Deadline, NO_DEADLINE, raceAbort, type WaitOptions } from '../sync/deadline.js';
 import { NOT_YET, TIMED_OUT } from '../sync/event-count.js';
 import {
   HEADER_WORDS,
@@ -453,10 +453,10 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
 
   putSync(item: T, options?: WaitOptions): void {
     const prepared = this.#codec.prepare(item);
-    const deadline = options === undefined ? NO_DEADLINE : new Deadline(options);
-    deadline.throwIfAborted();
+    checkWaitOptions(options);
     let position = this.#claimPut(1);
     if (position === NONE) {
+      const deadline = deadlineOf(options);
       const result = this.#waitSync(() => this.#checkPut(1), deadline);
       if (result === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.putSync');
       position = result;
@@ -467,10 +467,10 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
 
   async put(item: T, options?: WaitOptions): Promise<void> {
     const prepared = this.#codec.prepare(item);
-    const deadline = options === undefined ? NO_DEADLINE : new Deadline(options);
-    deadline.throwIfAborted();
+    checkWaitOptions(options);
     let position = this.#claimPut(1);
     if (position === NONE) {
+      const deadline = deadlineOf(options);
       const result = await this.#waitAsync(() => this.#checkPut(1), deadline);
       if (result === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.put');
       position = result;
@@ -486,12 +486,13 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
 
   putManySync(items: Iterable<T>, options?: WaitOptions): void {
     const { list, prepared } = this.#prepareMany(items);
-    const deadline = options === undefined ? NO_DEADLINE : new Deadline(options);
-    deadline.throwIfAborted();
+    checkWaitOptions(options);
+    let deadline: Deadline | undefined;
     for (let done = 0; done < list.length; ) {
       const n = Math.min(this.#capacity, list.length - done);
       let position = this.#claimPut(n);
       if (position === NONE) {
+        deadline ??= deadlineOf(options);
         const result = this.#waitSync(() => this.#checkPut(n), deadline);
         if (result === TIMED_OUT)
           throw withItems(deadline.timeoutError('BoundedBuffer.putManySync'), list, done);
@@ -505,14 +506,15 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
 
   async putMany(items: Iterable<T>, options?: WaitOptions): Promise<void> {
     const { list, prepared } = this.#prepareMany(items);
-    const deadline = options === undefined ? NO_DEADLINE : new Deadline(options);
-    deadline.throwIfAborted();
+    checkWaitOptions(options);
+    let deadline: Deadline | undefined;
     for (let done = 0; done < list.length; ) {
       const n = Math.min(this.#capacity, list.length - done);
       let position = this.#claimPut(n);
       if (position === NONE) {
         let result: number | typeof TIMED_OUT;
         try {
+          deadline ??= deadlineOf(options);
           result = await this.#waitAsync(() => this.#checkPut(n), deadline);
         } catch (reason) {
           throw withItems(reason, list, done);
@@ -578,10 +580,10 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
   }
 
   getSync(options?: WaitOptions): T {
-    const deadline = options === undefined ? NO_DEADLINE : new Deadline(options);
-    deadline.throwIfAborted();
+    checkWaitOptions(options);
     let position = this.#checkGet(1);
     if (position === NOT_YET) {
+      const deadline = deadlineOf(options);
       const result = this.#waitSync(() => this.#checkGet(1), deadline);
       if (result === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.getSync');
       position = result;
@@ -591,10 +593,10 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
   }
 
   async get(options?: WaitOptions): Promise<T> {
-    const deadline = options === undefined ? NO_DEADLINE : new Deadline(options);
-    deadline.throwIfAborted();
+    checkWaitOptions(options);
     let position = this.#checkGet(1);
     if (position === NOT_YET) {
+      const deadline = deadlineOf(options);
       const result = await this.#waitAsync(() => this.#checkGet(1), deadline);
       if (result === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.get');
       position = result;
@@ -606,10 +608,10 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
   getManySync(max: number, options?: WaitOptions): T[] {
     checkInteger('max', max, 1, Number.MAX_SAFE_INTEGER);
     const limit = Math.min(max, this.#capacity);
-    const deadline = options === undefined ? NO_DEADLINE : new Deadline(options);
-    deadline.throwIfAborted();
+    checkWaitOptions(options);
     let position = this.#checkGet(limit);
     if (position === NOT_YET) {
+      const deadline = deadlineOf(options);
       const result = this.#waitSync(() => this.#checkGet(limit), deadline);
       if (result === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.getManySync');
       position = result;
@@ -621,10 +623,10 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
   async getMany(max: number, options?: WaitOptions): Promise<T[]> {
     checkInteger('max', max, 1, Number.MAX_SAFE_INTEGER);
     const limit = Math.min(max, this.#capacity);
-    const deadline = options === undefined ? NO_DEADLINE : new Deadline(options);
-    deadline.throwIfAborted();
+    checkWaitOptions(options);
     let position = this.#checkGet(limit);
     if (position === NOT_YET) {
+      const deadline = deadlineOf(options);
       const result = await this.#waitAsync(() => this.#checkGet(limit), deadline);
       if (result === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.getMany');
       position = result;
@@ -849,4 +851,8 @@ function withItems(error: unknown, list: unknown[], done: number): unknown {
     Object.defineProperty(error, 'items', { value: list.slice(done), configurable: true, enumerable: false });
   }
   return error;
+}
+
+function deadlineOf(options: WaitOptions | undefined): Deadline {
+  return options === undefined ? NO_DEADLINE : new Deadline(options);
 }

@@ -9,11 +9,15 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
-/** A wait's end, computed once; `remaining()` is recomputed after every wake. */
+/**
+ * A wait's end, computed once; `remaining()` is recomputed after every wake. The clock starts at
+ * the first `remaining()`, that is when the call first has to wait: a call that completes at once
+ * never reads the clock (a fast path pays no more than the argument checks).
+ */
 export class Deadline {
   readonly timeout: number;
   readonly signal: AbortSignal | undefined;
-  private readonly end: number;
+  private end = Number.NaN;
 
   constructor(options: WaitOptions | undefined) {
     if (options !== undefined && (options === null || typeof options !== 'object')) {
@@ -21,12 +25,14 @@ export class Deadline {
     }
     this.timeout = checkTimeout(options?.timeout);
     this.signal = checkSignal(options?.signal);
-    this.end = Number.isFinite(this.timeout) ? performance.now() + this.timeout : Number.POSITIVE_INFINITY;
   }
 
   /** Milliseconds left; Infinity for no deadline, 0 once it has passed. */
   remaining(): number {
-    if (this.end === Number.POSITIVE_INFINITY) return this.end;
+    const timeout = this.timeout;
+    if (timeout === Number.POSITIVE_INFINITY) return timeout;
+    if (timeout === 0) return 0;
+    if (Number.isNaN(this.end)) this.end = performance.now() + timeout;
     return Math.max(0, this.end - performance.now());
   }
 
@@ -38,6 +44,20 @@ export class Deadline {
   timeoutError(what: string): TimeoutError {
     return new TimeoutError(this.timeout, what);
   }
+}
+
+/**
+ * Checks wait options without allocating (for fast paths): throws on a bad timeout or signal, and
+ * throws `signal.reason` if it has already aborted. Waiting paths build a Deadline afterwards.
+ */
+export function checkWaitOptions(options: WaitOptions | undefined): void {
+  if (options === undefined) return;
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`options must be an object, got ${String(options)} (${typeof options})`);
+  }
+  if (options.timeout !== undefined) checkTimeout(options.timeout);
+  const signal = checkSignal(options.signal);
+  if (signal?.aborted) throw signal.reason;
 }
 
 /** Options with no deadline: shared, since a Deadline without a timeout or signal holds no state. */
