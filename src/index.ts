@@ -12,10 +12,10 @@ export {
   type BoundedBufferOptions,
   MAX_CAPACITY,
 } from './queue/bounded-buffer.js';
+export { Channel, type ChannelOptions, MAX_CHANNEL_CAPACITY } from './queue/channel.js';
 export type { Codec, CodecName } from './queue/codec.js';
+export { type ConsumeOptions, consume } from './queue/consume.js';
 export type { BlockingQueue, CloseOptions, Queue, TryGetResult } from './queue/queue.js';
 export type { WaitOptions } from './sync/deadline.js';
 export { Mutex, type MutexGuard, type MutexHandle } from './sync/mutex.js';
 export { type AcquireOptions, Semaphore, type SemaphoreHandle } from './sync/semaphore.js';
-export { Channel, MAX_CHANNEL_CAPACITY, type ChannelOptions } from './queue/channel.js';
-export { consume, type ConsumeOptions } from './queue/consume.js';

@@ -27,11 +27,15 @@ describe('BoundedBuffer', () => {
 
     it('rejects a missing options object, an unknown codec and a bad slot size', () => {
       expect(() => new BoundedBuffer(undefined as never)).toThrow(/options must be an object/);
-      expect(() => new BoundedBuffer({ capacity: 2, codec: 'xml' as never })).toThrow(/codec must be .* got 'xml'/);
-      expect(() => new BoundedBuffer({ capacity: 2, codec: { encode: () => new Uint8Array() } as never })).toThrow(
-        /codec must be/,
+      expect(() => new BoundedBuffer({ capacity: 2, codec: 'xml' as never })).toThrow(
+        /codec must be .* got 'xml'/,
       );
-      expect(() => new BoundedBuffer({ capacity: 2, codec: 'json', slotBytes: 0 })).toThrow(/slotBytes .* got 0/);
+      expect(
+        () => new BoundedBuffer({ capacity: 2, codec: { encode: () => new Uint8Array() } as never }),
+      ).toThrow(/codec must be/);
+      expect(() => new BoundedBuffer({ capacity: 2, codec: 'json', slotBytes: 0 })).toThrow(
+        /slotBytes .* got 0/,
+      );
     });
   });
 
@@ -158,7 +162,9 @@ describe('BoundedBuffer', () => {
         capacity: 2,
         codec: { encode: () => 'not bytes' as never, decode: (b: Uint8Array) => b },
       });
-      expect(() => refusing.tryPut(1 as never)).toThrow(/encode\(\) must return a Uint8Array, got 'not bytes'/);
+      expect(() => refusing.tryPut(1 as never)).toThrow(
+        /encode\(\) must return a Uint8Array, got 'not bytes'/,
+      );
       expect(refusing.size).toBe(0);
     });
   });
@@ -166,15 +172,17 @@ describe('BoundedBuffer', () => {
   describe('handles', () => {
     it('from() rejects what is not a BoundedBuffer handle, and a buffer whose memory was corrupted', () => {
       expect(() => BoundedBuffer.from(null as never)).toThrow(/got null/);
-      expect(() => BoundedBuffer.from(new Semaphore(1).handle as never)).toThrow(/given the handle of a Semaphore/);
+      expect(() => BoundedBuffer.from(new Semaphore(1).handle as never)).toThrow(
+        /given the handle of a Semaphore/,
+      );
       expect(() => BoundedBuffer.from(new Mutex().handle as never)).toThrow(/Mutex/);
       const buffer = new BoundedBuffer({ capacity: 4 });
       const corrupted = { kind: 'BoundedBuffer' as const, memory: buffer.handle.memory.slice(0) };
       new Int32Array(corrupted.memory)[2] = 0; // capacity word
       expect(() => BoundedBuffer.from(corrupted as never)).toThrow(TypeError);
-      expect(() => BoundedBuffer.from(buffer.handle, { codec: { encode: () => new Uint8Array(), decode: () => 0 } })).toThrow(
-        /built-in codec 'int32'/,
-      );
+      expect(() =>
+        BoundedBuffer.from(buffer.handle, { codec: { encode: () => new Uint8Array(), decode: () => 0 } }),
+      ).toThrow(/built-in codec 'int32'/);
     });
 
     it('a handle survives structured cloning, as postMessage does to it', () => {

@@ -25,7 +25,7 @@ export const NOT_YET: unique symbol = Symbol('not yet');
 export const TIMED_OUT: unique symbol = Symbol('timed out');
 
 /** How many times a synchronous waiter re-checks before it sleeps. */
-const SPINS = 200;
+const SPINS = 20;
 
 export class EventCount {
   readonly #i32: Int32Array;

@@ -3,7 +3,7 @@
 // TCK's BlockingQueueTest / ArrayBlockingQueueTest; each test names the peer case it ports.
 // Every wait in here has a finite timeout.
 import { describe, expect, it } from 'vitest';
-import { QueueClosedError, type Queue, TaskDoneError, TimeoutError } from '../../src/index.js';
+import { type Queue, QueueClosedError, TaskDoneError, TimeoutError } from '../../src/index.js';
 
 export type QueueFactory = (capacity: number) => Queue<number>;
 
@@ -24,7 +24,9 @@ export function describeQueueContract(name: string, make: QueueFactory): void {
       it('gives items back in the order they were put (test_queue: simple_queue_test)', async () => {
         const queue = make(8);
         for (const item of [111, 333, 222]) await queue.put(item, BOUND);
-        expect([await queue.get(BOUND), await queue.get(BOUND), await queue.get(BOUND)]).toEqual([111, 333, 222]);
+        expect([await queue.get(BOUND), await queue.get(BOUND), await queue.get(BOUND)]).toEqual([
+          111, 333, 222,
+        ]);
       });
 
       it('keeps FIFO order while wrapping around the ring many times (ArrayBlockingQueueTest: wrap-around)', async () => {

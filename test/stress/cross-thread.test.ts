@@ -2,8 +2,8 @@
 // checking that nothing was lost or duplicated, and that each producer's items came out in order.
 import { describe, expect, it } from 'vitest';
 import { BoundedBuffer } from '../../src/index.js';
-import { firstMessage, startWorker } from '../helpers/worker.js';
 import { prng } from '../helpers/prng.js';
+import { firstMessage, startWorker } from '../helpers/worker.js';
 import type { ActorJob, ActorReport } from '../workers/stress-actor.js';
 
 const ACTOR = new URL('../workers/stress-actor.ts', import.meta.url);
@@ -28,7 +28,13 @@ async function run(options: {
   const perProducer = Math.ceil(options.items / options.producers);
   const start = (role: ActorJob['role'], id: number) =>
     startWorker(ACTOR, {
-      workerData: { role, handle: buffer.handle, id, count: perProducer, seed: options.seed * 100 + id } satisfies ActorJob,
+      workerData: {
+        role,
+        handle: buffer.handle,
+        id,
+        count: perProducer,
+        seed: options.seed * 100 + id,
+      } satisfies ActorJob,
     });
   const consumers = Array.from({ length: options.consumers }, (_, i) => start('consumer', i));
   const producers = Array.from({ length: options.producers }, (_, i) => start('producer', i));
@@ -75,7 +81,13 @@ describe('BoundedBuffer across worker threads', () => {
   ]) {
     for (const capacity of [1, 2, 64]) {
       it(`${producers} producers and ${consumers} consumers through capacity ${capacity} lose nothing and keep each producer's order`, async () => {
-        const outcome = await run({ producers, consumers, capacity, items: 100_000, seed: producers * 10 + capacity });
+        const outcome = await run({
+          producers,
+          consumers,
+          capacity,
+          items: 100_000,
+          seed: producers * 10 + capacity,
+        });
         expect(outcome.put.flat().length).toBe(100_000);
         expectNothingLost(outcome);
       });

@@ -84,9 +84,11 @@ describe('Mutex', () => {
       }),
     ).rejects.toThrow('boom');
     expect(mutex.locked).toBe(false);
-    expect(() => mutex.withLockSync(() => {
-      throw new Error('bang');
-    })).toThrow('bang');
+    expect(() =>
+      mutex.withLockSync(() => {
+        throw new Error('bang');
+      }),
+    ).toThrow('bang');
     expect(mutex.locked).toBe(false);
     expect(await mutex.withLock(() => 7)).toBe(7);
   });
