@@ -17,7 +17,7 @@
 // a get returns Promise.resolve(item). Only a call that must wait builds a waiter, and only a
 // waiter with a finite timeout starts a timer (cleared when it settles, whichever way).
 //
-// Invariants (checked after every public call, since nothing interleaves inside one):
+// Invariants (they hold between any two calls: one thread, so nothing interleaves inside a call):
 //   0 <= size <= capacity
 //   getters non-empty ⇒ size === 0 and putters empty (items go to a waiting getter first)
 //   putters non-empty ⇒ the first putter's batch does not fit: size + first.n > capacity
