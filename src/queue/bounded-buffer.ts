@@ -544,18 +544,33 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     this.#setStamp(STAMPS + slot, position + 1); // publish the item to getters
   }
 
-  /** Writes prepared[from .. from+n) at n claimed positions from `position`, publishing each. */
+  /**
+   * Writes prepared[from .. from+n) at n claimed positions from `position`, then publishes their
+   * stamps last to first: a getter at the first position sees the whole batch appear at once (and
+   * only that last store may have a sleeper to notify), instead of waking for every item.
+   */
   #publish(position: number, prepared: unknown[], from: number, n: number): void {
     const mask = this.#oneLap - 1;
     const capacity = this.#capacity;
     const view = this.#codec.view;
+    let p = position;
     for (let k = 0; k < n; k++) {
-      const slot = position & mask;
+      const slot = p & mask;
       if (view !== undefined) view[slot] = prepared[from + k] as number;
       else this.#codec.write(slot, prepared[from + k]);
-      this.#setStamp(STAMPS + slot, position + 1); // publish this item to getters
-      position = slot + 1 < capacity ? position + 1 : ((position & ~mask) + mask + 1) & POSITION_MASK;
+      if (k + 1 < n) p = slot + 1 < capacity ? p + 1 : ((p & ~mask) + mask + 1) & POSITION_MASK;
     }
+    for (let k = n - 1; k >= 0; k--) {
+      this.#setStamp(STAMPS + (p & mask), p + 1); // publish this item to getters
+      p = this.#previous(p);
+    }
+  }
+
+  /** The position before `position`. */
+  #previous(position: number): number {
+    const mask = this.#oneLap - 1;
+    if ((position & mask) > 0) return position - 1;
+    return ((position & ~mask) - this.#oneLap + this.#capacity - 1) & POSITION_MASK;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -655,8 +670,9 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     const capacity = this.#capacity;
     const view = this.#codec.view;
     let failure: unknown;
+    let p = position;
     for (let k = 0; k < n; k++) {
-      const slot = position & mask;
+      const slot = p & mask;
       if (view !== undefined) out.push(view[slot] as T);
       else {
         try {
@@ -665,8 +681,12 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
           failure ??= error; // a codec that throws: the slot is still freed, the error reported
         }
       }
-      this.#setStamp(STAMPS + slot, (position + oneLap) & POSITION_MASK); // publish: free for the next lap
-      position = slot + 1 < capacity ? position + 1 : ((position & ~mask) + oneLap) & POSITION_MASK;
+      if (k + 1 < n) p = slot + 1 < capacity ? p + 1 : ((p & ~mask) + oneLap) & POSITION_MASK;
+    }
+    // Free the slots last to first, for the same reason #publish publishes them so.
+    for (let k = n - 1; k >= 0; k--) {
+      this.#setStamp(STAMPS + (p & mask), (p + oneLap) & POSITION_MASK); // publish: free for the next lap
+      p = this.#previous(p);
     }
     if (failure !== undefined) throw failure;
     return out;
