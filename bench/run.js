@@ -18,6 +18,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadGroups } from './lib/groups.js';
+import { format, markdown, resultsPage } from './lib/report.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -132,13 +133,6 @@ function metric(group, value) {
   return group.latency ? value.p50 : value.rate;
 }
 
-function format(group, value) {
-  if (group.latency) return `${value.p50.toFixed(1)} µs (p99 ${value.p99.toFixed(1)})`;
-  const r = value.rate;
-  if (r >= 1e6) return `${(r / 1e6).toFixed(r >= 1e8 ? 0 : r >= 1e7 ? 1 : 2)} M/s`;
-  return `${(r / 1e3).toFixed(0)} k/s`;
-}
-
 const report = {
   date: new Date().toISOString(),
   machine: {
@@ -185,52 +179,5 @@ if (args.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 else process.stdout.write(`${table}\n`);
 if (args.save) {
   writeFileSync(new URL('./RESULTS.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(
-    new URL('./RESULTS.md', import.meta.url),
-    `# Benchmark results\n\nWritten by \`npm run bench -- --save\`. Absolute rates drift between runs on shared machines; ` +
-      `compare the ratios, which are taken within each round.\n\n${table}\n`,
-  );
-}
-
-function markdown(report) {
-  const lines = [];
-  lines.push(
-    `conveyor benchmarks, ${report.mode} run: ${report.rounds} interleaved rounds, ${report.date.slice(0, 10)}, ` +
-      `Node ${report.machine.node}, ${report.machine.cpus} × ${report.machine.cpu}, ${report.seconds} s`,
-  );
-  const failures = [];
-  for (const group of report.groups) {
-    lines.push('', `### ${group.title}`, '');
-    const latency = group.unit.includes('µs');
-    lines.push(
-      latency
-        ? `| case | p50 round trip | p99 | spread | time vs ${group.baseline} |`
-        : `| case | ${group.unit} (median) | spread | vs ${group.baseline} |`,
-    );
-    lines.push(latency ? '|---|---|---|---|---|' : '|---|---|---|---|');
-    for (const c of group.cases) {
-      if (c.median === undefined) {
-        const why = c.skipped ? `skipped: ${c.skipped}` : `error: ${c.error}`;
-        lines.push(latency ? `| ${c.name} | ${why} | | | |` : `| ${c.name} | ${why} | | |`);
-        continue;
-      }
-      const spread = `${Math.round((100 * c.min) / c.median)}–${Math.round((100 * c.max) / c.median)}%`;
-      if (c.error) failures.push(`${c.name}: ${c.error}`);
-      const ratio =
-        c.ratio === undefined ? '' : `${c.ratio >= 10 ? c.ratio.toFixed(0) : c.ratio.toFixed(2)}x`;
-      if (latency)
-        lines.push(
-          `| ${c.name} | ${c.median.toFixed(1)} µs | ${c.p99.toFixed(1)} µs | ${spread} | ${ratio} |`,
-        );
-      else lines.push(`| ${c.name} | ${format({}, { rate: c.median })} | ${spread} | ${ratio} |`);
-    }
-  }
-  if (failures.length > 0)
-    lines.push('', 'Rounds that failed (left out of the medians):', ...failures.map((f) => `- ${f}`));
-  lines.push(
-    '',
-    'spread: lowest and highest round as a percentage of the median. Ratios are medians of per-round ratios to the',
-    "group's baseline measured in the same round (for latency, lower is better).",
-  );
-  return lines.join('\n');
+  writeFileSync(new URL('./RESULTS.md', import.meta.url), resultsPage(table));
 }
