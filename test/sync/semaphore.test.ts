@@ -21,10 +21,13 @@ describe('Semaphore', () => {
       [2 ** 31, RangeError, /got 2147483648/],
       ['4', TypeError, /got '4' \(string\)/],
       [undefined, TypeError, /got undefined/],
-    ])('rejects %s permits with an error naming the value (test_threading: semaphore initial value must be >= 0)', (value, type, message) => {
-      expect(() => new Semaphore(value as number)).toThrow(type);
-      expect(() => new Semaphore(value as number)).toThrow(message);
-    });
+    ])(
+      'rejects %s permits with an error naming the value (test_threading: semaphore initial value must be >= 0)',
+      (value, type, message) => {
+        expect(() => new Semaphore(value as number)).toThrow(type);
+        expect(() => new Semaphore(value as number)).toThrow(message);
+      },
+    );
   });
 
   describe('in one thread', () => {
@@ -155,7 +158,9 @@ describe('Semaphore', () => {
     });
 
     it('from() rejects anything that is not a Semaphore handle, naming what it got', () => {
-      expect(() => Semaphore.from(undefined as never)).toThrow(/needs the .handle of a Semaphore, got undefined/);
+      expect(() => Semaphore.from(undefined as never)).toThrow(
+        /needs the .handle of a Semaphore, got undefined/,
+      );
       expect(() => Semaphore.from({ kind: 'Semaphore', memory: new ArrayBuffer(8) } as never)).toThrow(
         /SharedArrayBuffer/,
       );

@@ -1,6 +1,12 @@
 // Worker side of the Semaphore and Mutex tests.
 import { parentPort, workerData } from 'node:worker_threads';
-import { LockOwnershipError, Mutex, type MutexHandle, Semaphore, type SemaphoreHandle } from '../../src/index.js';
+import {
+  LockOwnershipError,
+  Mutex,
+  type MutexHandle,
+  Semaphore,
+  type SemaphoreHandle,
+} from '../../src/index.js';
 
 type Job =
   | { task: 'release'; semaphore: SemaphoreHandle; permits: number; delayMs: number }
