@@ -2,7 +2,7 @@
 //
 //   node bench/run.js [--quick] [--json] [--rounds N] [--filter TEXT]
 //
-//   --quick   smaller sizes, 3 rounds, stops starting rounds after 55 s (a full run: 7 rounds, 570 s)
+//   --quick   smaller sizes, 3 rounds, stops starting rounds after 50 s (a full run: 7 rounds, 570 s)
 //   --json    the report as JSON on stdout (progress is not printed)
 //   --save    also write the table to bench/RESULTS.md and the report to bench/RESULTS.json
 //   --filter  only groups or cases whose name contains TEXT (with each group's baseline)
@@ -35,7 +35,7 @@ if (!Number.isInteger(rounds) || rounds < 1)
   throw new RangeError(`--rounds must be a positive integer, got ${args.rounds}`);
 const sizeIndex = args.quick ? 0 : 1;
 /** Seconds the whole run may take: no new round starts that would end past it (one round always runs). */
-const budget = Number(args.budget ?? (args.quick ? 55 : 570));
+const budget = Number(args.budget ?? (args.quick ? 50 : 570));
 const started = performance.now();
 
 function sample(group, name, n) {

@@ -30,17 +30,17 @@ export const groups = [
     cases: {
       'Python seed program (3 semaphores, capacity 10)': {
         run: python('seed_bench.py'),
-        items: [20_000, 100_000],
+        items: [10_000, 100_000],
       },
-      'Python queue.Queue(10)': { run: python('queue_bench.py', 10), items: [20_000, 200_000] },
-      'Python queue.Queue(1024)': { run: python('queue_bench.py', 1024), items: [40_000, 400_000] },
+      'Python queue.Queue(10)': { run: python('queue_bench.py', 10), items: [10_000, 200_000] },
+      'Python queue.Queue(1024)': { run: python('queue_bench.py', 1024), items: [20_000, 400_000] },
       'conveyor BoundedBuffer, capacity 10': {
         run: bufferCase({ capacity: 10 }),
-        items: [100_000, 300_000],
+        items: [50_000, 300_000],
       },
       'conveyor BoundedBuffer, capacity 1024': {
         run: bufferCase({ capacity: 1024 }),
-        items: [300_000, 1_000_000],
+        items: [150_000, 1_000_000],
       },
     },
   },

@@ -164,7 +164,7 @@ export const groups = [
     title: 'One thread: producer and consumer tasks, capacity 1024 unless named, awaiting every put and get',
     unit: 'items/s',
     baseline: 'minimal channel',
-    items: { quick: 100_000, full: 1_000_000 },
+    items: { quick: 50_000, full: 1_000_000 },
     expect: sum,
     cases: {
       'minimal channel': (n) => awaitEvery(new MinimalChannel(CAPACITY), n),
@@ -183,7 +183,7 @@ export const groups = [
     title: 'One thread: tryPut/tryGet fast paths, awaiting only when full or empty',
     unit: 'items/s',
     baseline: 'minimal channel',
-    items: { quick: 500_000, full: 5_000_000 },
+    items: { quick: 250_000, full: 5_000_000 },
     expect: sum,
     cases: {
       'minimal channel': minimalFastPaths,
@@ -195,7 +195,7 @@ export const groups = [
     title: 'One thread: semaphore acquire + release, uncontended',
     unit: 'cycles/s',
     baseline: 'minimal semaphore',
-    items: { quick: 200_000, full: 2_000_000 },
+    items: { quick: 100_000, full: 2_000_000 },
     expect: only,
     cases: {
       'minimal semaphore': (n) => cycles(...semaphores(1).minimal, n),
@@ -210,7 +210,7 @@ export const groups = [
     title: 'One thread: 100 tasks contending on 4 permits',
     unit: 'cycles/s',
     baseline: 'minimal semaphore',
-    items: { quick: 100_000, full: 1_000_000 },
+    items: { quick: 50_000, full: 1_000_000 },
     expect: only,
     cases: {
       'minimal semaphore': (n) => contended(...semaphores(4).minimal, n),

@@ -169,10 +169,10 @@ export const groups = [
     baseline: 'postMessage, one int per message',
     expect: ints,
     cases: {
-      'postMessage, one int per message': { run: postMessagePair('int'), items: [60_000, 500_000] },
-      'conveyor BoundedBuffer putSync/getSync': { run: bufferCase(), items: [300_000, 2_000_000] },
-      'ringbuf.js 0.4, busy-polling': { run: ringbufCase(1), items: [200_000, 500_000] },
-      'multithreading 0.3 channel': { run: multithreadingCase, items: [50_000, 500_000] },
+      'postMessage, one int per message': { run: postMessagePair('int'), items: [30_000, 500_000] },
+      'conveyor BoundedBuffer putSync/getSync': { run: bufferCase(), items: [150_000, 2_000_000] },
+      'ringbuf.js 0.4, busy-polling': { run: ringbufCase(1), items: [100_000, 500_000] },
+      'multithreading 0.3 channel': { run: multithreadingCase, items: [25_000, 500_000] },
     },
   },
   {
@@ -182,13 +182,13 @@ export const groups = [
     baseline: 'postMessage, one int per message',
     expect: ints,
     cases: {
-      'postMessage, one int per message': { run: postMessagePair('int'), items: [60_000, 500_000] },
-      'postMessage, arrays of 1000': { run: postMessagePair('array'), items: [1_000_000, 10_000_000] },
+      'postMessage, one int per message': { run: postMessagePair('int'), items: [30_000, 500_000] },
+      'postMessage, arrays of 1000': { run: postMessagePair('array'), items: [500_000, 10_000_000] },
       'conveyor BoundedBuffer putManySync/getManySync': {
         run: bufferCase({ batch: 1000 }),
-        items: [2_000_000, 10_000_000],
+        items: [1_000_000, 10_000_000],
       },
-      'ringbuf.js 0.4, chunks of 1000': { run: ringbufCase(1000), items: [2_000_000, 10_000_000] },
+      'ringbuf.js 0.4, chunks of 1000': { run: ringbufCase(1000), items: [1_000_000, 10_000_000] },
     },
   },
   {
@@ -198,14 +198,14 @@ export const groups = [
     baseline: 'postMessage, one object per message',
     expect: ints,
     cases: {
-      'postMessage, one object per message': { run: postMessagePair('object'), items: [40_000, 300_000] },
+      'postMessage, one object per message': { run: postMessagePair('object'), items: [20_000, 300_000] },
       "conveyor BoundedBuffer codec 'json'": {
         run: bufferCase({ codec: 'json', shape: 'object' }),
-        items: [60_000, 300_000],
+        items: [30_000, 300_000],
       },
       "conveyor BoundedBuffer codec 'structured'": {
         run: bufferCase({ codec: 'structured', shape: 'object' }),
-        items: [30_000, 150_000],
+        items: [15_000, 150_000],
       },
     },
   },
@@ -216,10 +216,10 @@ export const groups = [
     baseline: 'N=1',
     expect: ints,
     cases: {
-      'N=1': { run: bufferCase({ pairs: 1 }), items: [300_000, 1_000_000] },
-      'N=2': { run: bufferCase({ pairs: 2 }), items: [300_000, 1_000_000] },
-      'N=4': { run: bufferCase({ pairs: 4 }), items: [300_000, 1_000_000] },
-      'N=4, batches of 1000': { run: bufferCase({ pairs: 4, batch: 1000 }), items: [2_000_000, 10_000_000] },
+      'N=1': { run: bufferCase({ pairs: 1 }), items: [150_000, 1_000_000] },
+      'N=2': { run: bufferCase({ pairs: 2 }), items: [150_000, 1_000_000] },
+      'N=4': { run: bufferCase({ pairs: 4 }), items: [150_000, 1_000_000] },
+      'N=4, batches of 1000': { run: bufferCase({ pairs: 4, batch: 1000 }), items: [1_000_000, 10_000_000] },
     },
   },
   {
@@ -229,9 +229,9 @@ export const groups = [
     latency: true,
     baseline: 'raw Atomics.wait/notify',
     cases: {
-      'raw Atomics.wait/notify': { run: pingPong('atomics'), items: [5_000, 40_000] },
-      'conveyor BoundedBuffer, two of capacity 1': { run: pingPong('buffer'), items: [5_000, 40_000] },
-      'postMessage over a MessageChannel': { run: pingPong('post'), items: [5_000, 40_000] },
+      'raw Atomics.wait/notify': { run: pingPong('atomics'), items: [2_500, 40_000] },
+      'conveyor BoundedBuffer, two of capacity 1': { run: pingPong('buffer'), items: [2_500, 40_000] },
+      'postMessage over a MessageChannel': { run: pingPong('post'), items: [2_500, 40_000] },
     },
   },
 ];
