@@ -18,6 +18,7 @@
 import { ModelError } from './errors.js';
 import {
   DONE_STEP,
+  hasResult,
   indexOf,
   itemName,
   Layout,
@@ -105,7 +106,7 @@ export class Machine {
       for (let i = 0; i < buffer.length; i++) this.#bufferOf.set(buffer.addr + i, { name, ...buffer });
     }
     this.#contexts = model.threads.map((_, t) => new ThreadContext(this.layout, t));
-    for (let t = 0; t < this.threads; t++) this.#roots.push(this.#newNode(t, -1, 0));
+    for (let t = 0; t < this.threads; t++) this.#roots.push(this.#makeNode(t, -1, 0));
   }
 
   /** The state every run starts from. */
@@ -127,47 +128,78 @@ export class Machine {
     return id;
   }
 
-  /** The step a thread at this node yields next (computed once, by replaying its generator). */
+  /** The step a thread at this node yields next (computed when the node is made). */
   stepAt(node: number): Step {
-    const known = this.#steps[node];
-    if (known !== undefined) return known;
-    const results: number[] = [];
-    for (let n = node; this.#parent[n] !== -1; n = this.#parent[n]) results.push(this.#result[n]);
-    results.reverse();
-    const thread = this.#owner[node];
+    return this.#steps[node]!;
+  }
+
+  /**
+   * Replays thread `thread` along `results` and returns the step it yields next, and the last
+   * state declaration (t.state) it passed after its last result, if any.
+   */
+  #replay(thread: number, results: readonly number[]): { step: Step; declared: string | undefined } {
     const spec = this.model.threads[thread];
-    let step: Step;
+    let declared: string | undefined;
     try {
       const generator = spec.run(this.#contexts[thread]);
       let next = generator.next();
-      for (const result of results) {
-        if (next.done) break;
-        next = generator.next(result);
+      let used = 0;
+      for (;;) {
+        if (next.done) return { step: DONE_STEP, declared };
+        const step = next.value;
+        if (step === null || typeof step !== 'object' || typeof step.op !== 'number') {
+          throw new ModelError(`yielded ${String(step)}, not a step (use the methods of its context)`);
+        }
+        if (step.op === OP.STATE) {
+          if (used === results.length) declared = step.text;
+          next = generator.next(0);
+          continue;
+        }
+        if (used === results.length) return { step, declared };
+        next = generator.next(results[used++]);
       }
-      step = next.done ? DONE_STEP : next.value;
     } catch (error) {
       if (error instanceof ModelError) throw new ModelError(`thread ${spec.name}: ${error.message}`);
       throw error;
     }
-    if (step === null || typeof step !== 'object' || typeof step.op !== 'number') {
-      throw new ModelError(
-        `thread ${spec.name} yielded ${String(step)}, not a step (use the methods of its context)`,
-      );
-    }
-    this.#steps[node] = step;
-    return step;
   }
 
+  /** The results along a node's path from its thread's root. */
+  #history(node: number): number[] {
+    const results: number[] = [];
+    for (let n = node; this.#parent[n] !== -1; n = this.#parent[n]) results.push(this.#result[n]);
+    return results.reverse();
+  }
+
+  /** A node for `thread` after `parent` returned `result`: a declared state already known, or a new one. */
+  #makeNode(thread: number, parent: number, result: number): number {
+    const results = parent === -1 ? [] : [...this.#history(parent), result];
+    const { step, declared } = this.#replay(thread, results);
+    const key = declared === undefined ? undefined : `${thread}|${declared}`;
+    if (key !== undefined) {
+      const known = this.#declared.get(key);
+      if (known !== undefined) return known;
+    }
+    const id = this.#newNode(thread, parent, result);
+    this.#steps[id] = step;
+    if (key !== undefined) this.#declared.set(key, id);
+    return id;
+  }
+
+  /** Nodes by declared state (thread|label(values)). */
+  readonly #declared = new Map<string, number>();
+
   #child(node: number, op: number, result: number): number {
-    if (op === OP.READ || op === OP.CAS || op === OP.TAKE) {
+    if (hasResult(op)) {
       let children = this.#children[node];
       if (children === undefined) this.#children[node] = children = new Map();
       let child = children.get(result);
-      if (child === undefined) children.set(result, (child = this.#newNode(this.#owner[node], node, result)));
+      if (child === undefined)
+        children.set(result, (child = this.#makeNode(this.#owner[node], node, result)));
       return child;
     }
     let child = this.#next[node];
-    if (child === -1) this.#next[node] = child = this.#newNode(this.#owner[node], node, 0);
+    if (child === -1) this.#next[node] = child = this.#makeNode(this.#owner[node], node, 0);
     return child;
   }
 
@@ -190,6 +222,8 @@ export class Machine {
         return state[step.addr] === step.a;
       case OP.AWAIT_NE:
         return state[step.addr] !== step.a;
+      case OP.SLEEP:
+        return (state[step.b] & (1 << t)) === 0; // woken: a notify cleared our bit
       default:
         return true;
     }
@@ -235,10 +269,23 @@ export class Machine {
         state[addr] = step.a;
         break;
       case OP.CAS:
+        result = state[addr];
+        if (result === step.a) state[addr] = step.b;
+        break;
+      case OP.EXCHANGE:
+        result = state[addr];
+        state[addr] = step.a;
+        break;
+      case OP.WAIT:
         if (state[addr] === step.a) {
-          state[addr] = step.b;
+          state[step.b] |= 1 << t; // enqueued: asleep until a notify clears the bit
           result = 1;
         }
+        break;
+      case OP.SLEEP:
+        break;
+      case OP.NOTIFY:
+        state[step.b] = 0;
         break;
       case OP.ADD:
         state[addr] = (state[addr] + step.a) | 0;
@@ -424,7 +471,11 @@ export class Machine {
       case OP.READ:
         return `${step.text} → ${result}`;
       case OP.CAS:
-        return `${step.text} (${result === 1 ? 'swapped' : 'failed'})`;
+        return `${step.text} (${result === step.a ? 'swapped' : `failed: it held ${result}`})`;
+      case OP.EXCHANGE:
+        return `${step.text} (held ${result})`;
+      case OP.WAIT:
+        return result === 1 ? `${step.text}: asleep` : `${step.text}: not-equal`;
       case OP.TAKE:
         return `${step.text} → ${itemName(result)}`;
       default:

@@ -13,13 +13,23 @@
 //                       thread may not lock a mutex it holds                → 0
 //   read(ref)           the word's value                                 → value
 //   write(ref, v)       word = v                                         → 0
-//   cas(ref, e, v)      if word === e then word = v                      → 1 if it swapped, else 0
+//   cas(ref, e, v)      if word === e then word = v                      → the old value
+//   exchange(ref, v)    word = v                                         → the old value
 //   add(ref, d)         word += d                                        → 0
+//   wait(ref, v)        Atomics.wait: if word !== v, returns 'not-equal' (0) at once; else the
+//                       thread sleeps until a notify(ref) (two steps: enqueue, then wake) → 0 / 1
+//   notify(ref)         Atomics.notify: wakes every thread sleeping on the word   → 0
 //   waitUntil(ref, cmp, v)  blocks until the word is (cmp 'eq') or is not (cmp 'ne') v → 0
 //   put(buf, i, item)   buf[i] = item; the slot must be empty           → 0
 //   take(buf, i)        the item in buf[i], which must hold one; empties it → item
 //   enter(s) / leave(s) marks a critical section; two threads inside s at once is a violation
 //   assert(cond, msg)   cond is a boolean or a predicate over shared memory; false is a violation
+//
+// A thread may also yield t.state(label, ...values), which is not a step: it declares that
+// everything the thread does from here on depends only on the label and the values (its live
+// local variables). The explorer then treats all histories that reach the same declaration as
+// one local state, as Spin does when it forgets dead variables, so loops that retry do not make
+// every retry a new state. Declare every live value: leaving one out merges states that differ.
 //
 // A ref names a word: 'in', or ['stamp', 2] for element 2 of an array.
 // Items are small positive integers made by itemOf(producer, k) (0 means "no item"): the explorer
@@ -46,7 +56,17 @@ export const OP = {
   ASSERT: 13,
   ENTER: 14,
   LEAVE: 15,
+  EXCHANGE: 16,
+  WAIT: 17,
+  SLEEP: 18,
+  NOTIFY: 19,
+  STATE: 20,
 } as const;
+
+/** Steps whose result the thread sees (the others always return 0). */
+export function hasResult(op: number): boolean {
+  return op === OP.READ || op === OP.CAS || op === OP.TAKE || op === OP.EXCHANGE || op === OP.WAIT;
+}
 
 /** One atomic step, as yielded by a thread. Build steps with the ThreadContext methods. */
 export interface Step {
@@ -85,6 +105,8 @@ export interface MemorySpec {
   buffers?: Readonly<Record<string, number>>;
   /** Critical sections marked with enter/leave. */
   sections?: readonly string[];
+  /** Words (or arrays) that threads may wait() on and notify(): each gets a queue of sleepers. */
+  futexes?: readonly string[];
 }
 
 export type ThreadBody = (t: ThreadContext) => Generator<Step, void, number>;
@@ -156,6 +178,8 @@ export class Layout {
   readonly words = new Map<string, { addr: number; length: number; array: boolean }>();
   readonly buffers = new Map<string, { addr: number; length: number }>();
   readonly sections = new Map<string, number>();
+  /** The sleeper queue (bit t: thread t sleeps) of each futex word, by the word's address. */
+  readonly queues = new Map<number, number>();
 
   constructor(memory: MemorySpec) {
     if (memory === null || typeof memory !== 'object') {
@@ -205,7 +229,26 @@ export class Layout {
       this.sections.set(name, this.initial.length);
       this.initial.push(0); // bit t set: thread t is inside
     }
+    for (const name of memory.futexes ?? []) {
+      const word = this.words.get(name);
+      if (word === undefined) throw new ModelError(`futex '${name}' names no shared word`);
+      for (let i = 0; i < word.length; i++) {
+        this.queues.set(word.addr + i, this.initial.length);
+        this.initial.push(0);
+      }
+    }
     this.size = this.initial.length;
+  }
+
+  /** The sleeper queue of a futex word. */
+  queue(ref: Ref): number {
+    const addr = this.word(ref);
+    const queue = this.queues.get(addr);
+    if (queue === undefined) {
+      const name = typeof ref === 'string' ? ref : ref[0];
+      throw new ModelError(`'${name}' is not a futex: list it in memory.futexes to wait on it`);
+    }
+    return queue;
   }
 
   /** The address of a word or array element. */
@@ -296,7 +339,7 @@ export class ThreadContext {
     };
   }
 
-  /** Compare-and-swap; yields 1 when it swapped, 0 when the word held something else. */
+  /** Compare-and-swap, as Atomics.compareExchange: yields the old value (it swapped if that is `expected`). */
   cas(ref: Ref, expected: number, value: number): Step {
     checkValue('cas', expected);
     checkValue('cas', value);
@@ -306,6 +349,44 @@ export class ThreadContext {
       a: expected,
       b: value,
       text: `cas ${refText(ref)} ${expected} → ${value}`,
+    };
+  }
+
+  /** Atomics.exchange: writes value, yields the old one. */
+  exchange(ref: Ref, value: number): Step {
+    checkValue('exchange', value);
+    return {
+      op: OP.EXCHANGE,
+      addr: this.#layout.word(ref),
+      a: value,
+      b: 0,
+      text: `exchange ${refText(ref)} := ${value}`,
+    };
+  }
+
+  /**
+   * Atomics.wait(ref, value) with no timeout, as two steps: `yield* t.wait(ref, v)` returns 1 when
+   * the thread slept and was woken by a notify, 0 ('not-equal') when the word was not v.
+   */
+  *wait(ref: Ref, value: number): Generator<Step, number, number> {
+    checkValue('wait', value);
+    const addr = this.#layout.word(ref);
+    const queue = this.#layout.queue(ref);
+    const text = `Atomics.wait(${refText(ref)}, ${value})`;
+    const enqueued = yield { op: OP.WAIT, addr, a: value, b: queue, text };
+    if (enqueued === 0) return 0;
+    yield { op: OP.SLEEP, addr, a: value, b: queue, text: `sleep on ${refText(ref)} until notified` };
+    return 1;
+  }
+
+  /** Atomics.notify(ref): wakes every thread sleeping on the word. */
+  notify(ref: Ref): Step {
+    return {
+      op: OP.NOTIFY,
+      addr: this.#layout.word(ref),
+      a: 0,
+      b: this.#layout.queue(ref),
+      text: `Atomics.notify(${refText(ref)})`,
     };
   }
 
@@ -363,6 +444,11 @@ export class ThreadContext {
 
   leave(section: string): Step {
     return { op: OP.LEAVE, addr: this.#layout.section(section), a: 0, b: 0, text: `leave ${section}` };
+  }
+
+  /** Declares the thread's live local state (see the top of this file); not a step. */
+  state(label: string, ...values: number[]): Step {
+    return { op: OP.STATE, addr: -1, a: 0, b: 0, text: `${label}(${values.join(',')})` };
   }
 
   assert(condition: boolean | ((memory: MemoryView) => boolean), message: string): Step {

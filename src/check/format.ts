@@ -1,0 +1,87 @@
+// Text for people: verdicts, traces and replays as `conveyor check` prints them.
+
+import type { Replay, TraceStep, Verdict } from './explore.js';
+import type { MemorySnapshot } from './machine.js';
+import type { Model, ModelParams } from './model.js';
+
+const WAITING_BIT = 1 << 31;
+
+function word(value: number): string {
+  // Bit 31 is a flag in the models that use it (conveyor's WAITING bit): show it apart.
+  return (value & WAITING_BIT) !== 0 ? `${value & 0x7fffffff}+W` : String(value);
+}
+
+/** `empty=1 full=0 mutex=p1 in=1 out=0 buffer=[p1#1 ·]` */
+export function formatMemory(memory: MemorySnapshot): string {
+  const parts: string[] = [];
+  for (const [name, value] of Object.entries(memory.semaphores)) parts.push(`${name}=${value}`);
+  for (const [name, holder] of Object.entries(memory.mutexes)) parts.push(`${name}=${holder ?? 'free'}`);
+  for (const [name, value] of Object.entries(memory.words)) {
+    parts.push(`${name}=${Array.isArray(value) ? `[${value.map(word).join(' ')}]` : word(value)}`);
+  }
+  for (const [name, slots] of Object.entries(memory.buffers)) parts.push(`${name}=[${slots.join(' ')}]`);
+  return parts.join(' ');
+}
+
+export function formatParams(params: ModelParams | undefined): string {
+  if (params === undefined) return '';
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  return `${plural(params.producers, 'producer')}, ${plural(params.consumers, 'consumer')}, capacity ${params.capacity}, ${plural(params.items, 'item')} each`;
+}
+
+export function formatTrace(trace: readonly TraceStep[]): string {
+  const width = Math.max(4, ...trace.map((s) => s.action.length));
+  const numberWidth = String(trace.length).length;
+  return trace
+    .map(
+      (s) =>
+        `  ${String(s.step).padStart(numberWidth)}. ${s.thread.padEnd(3)} ${s.action.padEnd(width)}  ${formatMemory(s.memory)}`,
+    )
+    .join('\n');
+}
+
+function rate(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+export function formatVerdict(model: Model, verdict: Verdict): string {
+  const { stats } = verdict;
+  const lines = [`model ${model.name}: ${formatParams(model.params)}`.trimEnd(), `  ${model.summary}`];
+  const explored = `${rate(stats.states)} states, ${rate(stats.transitions)} transitions, ${stats.ms} ms (${rate(stats.statesPerSecond)} states/s)`;
+  if (verdict.status === 'holds') {
+    lines.push(
+      `HOLDS: no deadlock, overflow, underflow, lost, duplicated or reordered item in any interleaving`,
+      `explored ${explored}`,
+    );
+  } else if (verdict.status === 'incomplete') {
+    lines.push(
+      `INCOMPLETE: stopped at the state limit before exploring every interleaving`,
+      `explored ${explored}`,
+    );
+  } else {
+    const v = verdict.violation!;
+    lines.push(
+      `VIOLATION (${v.kind}): ${v.message}`,
+      `found after ${explored}; shortest trace: ${v.trace.length} steps`,
+      '',
+      formatTrace(v.trace),
+      '',
+      `schedule: ${v.schedule}`,
+      `replay:   conveyor check --replay ${v.schedule}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function formatReplay(model: Model, schedule: string, replayed: Replay): string {
+  const lines = [`replay of ${schedule}`, `model ${model.name}: ${formatParams(model.params)}`.trimEnd(), ''];
+  lines.push(formatTrace(replayed.trace), '');
+  if (replayed.violation !== undefined) {
+    lines.push(`VIOLATION (${replayed.violation.kind}): ${replayed.violation.message}`);
+  } else if (replayed.finished) {
+    lines.push('every thread finished; no check broke');
+  } else {
+    lines.push('the schedule ends here; no check broke so far');
+  }
+  return lines.join('\n');
+}

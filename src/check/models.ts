@@ -1,0 +1,45 @@
+// The built-in models, by name: the seed's protocol and its broken variants, and conveyor's own
+// BoundedBuffer. Each is built from the same four parameters.
+
+import {
+  CONVEYOR_BUFFER_VARIANTS,
+  type ConveyorBufferVariant,
+  conveyorBufferModel,
+} from './conveyor-buffer.js';
+import { ModelError } from './errors.js';
+import { MAX_ITEMS_PER_PRODUCER, type Model, type ModelParams } from './model.js';
+import { SEED_VARIANTS, type SeedVariant, seedModel } from './seed-models.js';
+
+export const MODELS: Readonly<Record<string, string>> = { ...SEED_VARIANTS, ...CONVEYOR_BUFFER_VARIANTS };
+
+/** The parameters `conveyor check` uses when none are given. */
+export const DEFAULT_PARAMS: Readonly<ModelParams> = { producers: 2, consumers: 2, capacity: 2, items: 2 };
+
+/** Limits on the parameters (larger models take too long to explore anyway). */
+export const PARAM_LIMITS: Readonly<Record<keyof ModelParams, readonly [number, number]>> = {
+  producers: [1, 8],
+  consumers: [1, 8],
+  capacity: [1, 8],
+  items: [1, MAX_ITEMS_PER_PRODUCER],
+};
+
+/** Builds a built-in model; throws ModelError naming the bad name or parameter. */
+export function buildModel(name: string, params: Partial<ModelParams> = {}): Model {
+  if (!Object.hasOwn(MODELS, name)) {
+    throw new ModelError(
+      `unknown model '${String(name)}'; the models are: ${Object.keys(MODELS).join(', ')}`,
+    );
+  }
+  const full = { ...DEFAULT_PARAMS, ...params };
+  for (const key of Object.keys(PARAM_LIMITS) as (keyof ModelParams)[]) {
+    const [min, max] = PARAM_LIMITS[key];
+    const value = full[key];
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new ModelError(
+        `${key} must be an integer from ${min} to ${max}, got ${String(value)} (${typeof value})`,
+      );
+    }
+  }
+  if (Object.hasOwn(SEED_VARIANTS, name)) return seedModel(name as SeedVariant, full);
+  return conveyorBufferModel(name as ConveyorBufferVariant, full);
+}
