@@ -167,6 +167,8 @@ function depthFirst(machine: Machine, maxDepth: number, maxStates: number) {
   const via: number[] = [];
   const atStart = machine.stuck(initial);
   if (atStart !== undefined) found = { problem: atStart, steps: [] };
+  // Steps run on a scratch copy; only a state not seen before gets an array of its own.
+  const scratch = new Int32Array(machine.width);
   while (found === undefined && states.length > 0) {
     const depth = states.length - 1;
     const state = states[depth];
@@ -184,17 +186,18 @@ function depthFirst(machine: Machine, maxDepth: number, maxStates: number) {
       cost = preemptionCost(machine, state, t);
       if (state[budgetAddr] + cost > machine.preemptionBound) continue;
     }
-    const child = state.slice();
+    scratch.set(state);
     transitions++;
-    const problem = machine.apply(child, t);
+    const problem = machine.apply(scratch, t);
     if (problem !== undefined) {
       found = { problem, steps: [...via, t] };
       break;
     }
-    if (bounded) child[budgetAddr] += cost;
-    const key = machine.key(child);
+    if (bounded) scratch[budgetAddr] += cost;
+    const key = machine.key(scratch);
     if (visited.has(key)) continue;
     visited.add(key);
+    const child = scratch.slice();
     const childDepth = depth + 1;
     if (childDepth > deepest) deepest = childDepth;
     const stuck = machine.stuck(child);

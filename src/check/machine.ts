@@ -459,11 +459,28 @@ export class Machine {
     };
   }
 
-  /** A hashable key for a state (two UTF-16 code units per word). */
+  /**
+   * A hashable key for a state: one UTF-16 code unit per word in 0..0xfffe (nearly all of them),
+   * else 0xffff and the word's two halves, so distinct states always get distinct keys.
+   */
   key(state: Int32Array): string {
-    const units = new Uint16Array(state.buffer, state.byteOffset, state.length * 2);
-    return String.fromCharCode.apply(null, units as unknown as number[]);
+    const codes = this.#codes;
+    let n = 0;
+    for (let i = 0; i < state.length; i++) {
+      const w = state[i];
+      if (w >= 0 && w < 0xffff) {
+        codes[n++] = w;
+      } else {
+        codes[n++] = 0xffff;
+        codes[n++] = w & 0xffff;
+        codes[n++] = w >>> 16;
+      }
+    }
+    codes.length = n;
+    return String.fromCharCode.apply(null, codes);
   }
+
+  readonly #codes: number[] = [];
 
   /** Describes a step with its result, for traces: `read in → 1`, `cas TAIL 0 → 1 (swapped)`. */
   describe(step: Step, result: number): string {
