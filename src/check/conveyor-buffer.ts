@@ -1,7 +1,8 @@
-// A model of conveyor's own BoundedBuffer (src/queue/bounded-buffer.ts, as of commit 6425a01),
+// A model of conveyor's own BoundedBuffer (src/queue/bounded-buffer.ts, as of commit 138d776),
 // written to follow the real code step for step: every shared-memory access there (an
 // Atomics.load, compareExchange, exchange, wait or notify, or the codec's read or write of a
-// slot) is one step here, and the comment beside each step names the line it stands for.
+// slot) is one step here, and the comment beside each step quotes the line it stands for (the
+// line numbers on each function are those of that commit; the quoted code is what to match).
 //
 // What is modelled: putSync and getSync of one item each, with no deadline, by any number of
 // producers and consumers, each thread with its own BoundedBuffer object (so its own #tailGuess,
@@ -10,7 +11,7 @@
 // batches (putMany/getMany), taskDone/join (DONE is touched by neither put nor get), and the
 // async forms (the same claims; they differ only in how they sleep).
 //
-// SPINS (200 in the real code) is modelled as 0. A failed check writes no shared memory, so a
+// SPINS (20 in the real code) is modelled as 0. A failed check writes no shared memory, so a
 // real run with many failed checks before registering is a model run with only the last one;
 // the model loses no behaviour, and its state space stays small.
 //
@@ -75,14 +76,14 @@ export function conveyorBufferModel(variant: ConveyorBufferVariant, params: Mode
   while (oneLap <= capacity) oneLap *= 2;
   const mask = oneLap - 1;
 
-  // #advance(position, 1)
+  // #advance(position, 1): bounded-buffer.ts:294
   const advance = (position: number): number => {
     const index = (position & mask) + 1;
     if (index < capacity) return position + 1;
     return ((position & ~mask) + oneLap + index - capacity) & POSITION_MASK;
   };
 
-  // #claimPut(1)
+  // #claimPut(1): bounded-buffer.ts:305-340
   function* claimPut(t: ThreadContext, me: Instance, caller: string): Generator<Step, number, number> {
     let tail = me.tailGuess; // let tail = this.#tailGuess
     for (;;) {
@@ -121,7 +122,7 @@ export function conveyorBufferModel(variant: ConveyorBufferVariant, params: Mode
     }
   }
 
-  // #claimGet(1)
+  // #claimGet(1): bounded-buffer.ts:345-377
   function* claimGet(t: ThreadContext, me: Instance, caller: string): Generator<Step, number, number> {
     let head = me.headGuess; // let head = this.#headGuess
     for (;;) {
@@ -154,13 +155,13 @@ export function conveyorBufferModel(variant: ConveyorBufferVariant, params: Mode
     }
   }
 
-  // #checkPut(1): a claim or NOT_YET
+  // #checkPut(1): a claim or NOT_YET; bounded-buffer.ts:482
   function* checkPut(t: ThreadContext, me: Instance, caller: string): Generator<Step, number, number> {
     const position = yield* claimPut(t, me, caller);
     return position === NONE ? NOT_YET : position;
   }
 
-  // #checkGet(1)
+  // #checkGet(1): bounded-buffer.ts:580
   function* checkGet(t: ThreadContext, me: Instance, caller: string): Generator<Step, number, number> {
     const position = yield* claimGet(t, me, caller); // const position = this.#claimGet(max)
     if (position !== NONE) return position;
@@ -169,7 +170,7 @@ export function conveyorBufferModel(variant: ConveyorBufferVariant, params: Mode
     return NOT_YET;
   }
 
-  // #waitSync(check, deadline) with no deadline (remaining is Infinity)
+  // #waitSync(check, deadline) with no deadline (remaining is Infinity): bounded-buffer.ts:388-409
   function* waitSync(
     t: ThreadContext,
     me: Instance,
@@ -203,14 +204,14 @@ export function conveyorBufferModel(variant: ConveyorBufferVariant, params: Mode
     }
   }
 
-  // #setStamp(at, value)
+  // #setStamp(at, value): bounded-buffer.ts:380
   function* setStamp(t: ThreadContext, slot: number, value: number): Generator<Step, void, number> {
     // if ((Atomics.exchange(this.#i32, at, value) & WAITING) !== 0) Atomics.notify(this.#i32, at)
     const old = yield t.exchange(['stamp', slot], value | 0);
     if ((old & WAITING) !== 0) yield t.notify(['stamp', slot]);
   }
 
-  // putSync(item)
+  // putSync(item): bounded-buffer.ts:454, then #publishOne: bounded-buffer.ts:541
   function* putSync(t: ThreadContext, me: Instance, item: number, k: number): Generator<Step, void, number> {
     let position = yield* claimPut(t, me, `put#${k}`); // let position = this.#claimPut(1)
     if (position === NONE) position = yield* waitSync(t, me, checkPut, k); // this.#waitSync(() => this.#checkPut(1))
@@ -225,7 +226,7 @@ export function conveyorBufferModel(variant: ConveyorBufferVariant, params: Mode
     yield* setStamp(t, slot, position + 1); // this.#setStamp(STAMPS + slot, position + 1)
   }
 
-  // getSync()
+  // getSync(): bounded-buffer.ts:597, then #readOne: bounded-buffer.ts:654
   function* getSync(t: ThreadContext, me: Instance, k: number): Generator<Step, void, number> {
     let position = yield* checkGet(t, me, `get#${k}`); // let position = this.#checkGet(1)
     if (position === NOT_YET) position = yield* waitSync(t, me, checkGet, k); // this.#waitSync(() => this.#checkGet(1))
