@@ -8,8 +8,10 @@
 // a re-execution, not a record of the search.
 //
 // Invariants:
-//   a state's depth is the total number of results in its threads' histories, so every path to a
-//   state has the same length, and the depth bound means the same thing on every path;
+//   without state declarations (t.state) a state's depth is the total number of results in its
+//   threads' histories, so every path to it has the same length; with them, retry loops can
+//   close cycles, which the visited set cuts (a thread that could spin forever is not reported),
+//   and the depth bound applies to the path the search followed;
 //   with a preemption bound, the last thread run and the preemptions used are part of the state
 //   (two otherwise equal states with different budgets are different states);
 //   `states` counts distinct states stored (the start included), `transitions` every step run.
