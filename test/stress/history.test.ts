@@ -115,7 +115,7 @@ async function stalledPut(worker: Worker): Promise<Stalled> {
     handle: buffer.handle,
     thread: 1,
     item: 1,
-    stallMs: 400,
+    stallMs: 800,
   } satisfies StallJob);
   await until(() => buffer.size === 1); // the worker has claimed position 0
   main.sync({ op: 'put', item: 2 }, 'putSync', () => buffer.putSync(2, { timeout: 1_000 }));
@@ -143,7 +143,7 @@ async function stalledGet(worker: Worker): Promise<Stalled> {
     handle: buffer.handle,
     thread: 1,
     item: 1,
-    stallMs: 400,
+    stallMs: 800,
   } satisfies StallJob);
   await until(() => buffer.size === 1); // the worker has claimed item 1
   main.sync({ op: 'tryGet' }, 'tryGet', () => buffer.tryGet());
