@@ -18,6 +18,8 @@ export class Deadline {
   readonly timeout: number;
   readonly signal: AbortSignal | undefined;
   private end = Number.NaN;
+  /** Set by `cancel`: the wait ends as if its signal had aborted with this reason. */
+  cancelled: { reason: unknown } | undefined;
 
   constructor(options: WaitOptions | undefined) {
     if (options !== undefined && (options === null || typeof options !== 'object')) {
@@ -39,6 +41,11 @@ export class Deadline {
   /** Throws `signal.reason` if the signal has aborted. */
   throwIfAborted(): void {
     if (this.signal?.aborted) throw this.signal.reason;
+  }
+
+  /** Ends the wait from outside (cheaper than an AbortController); the waiter must be poked. */
+  cancel(reason: unknown): void {
+    this.cancelled ??= { reason };
   }
 
   timeoutError(what: string): TimeoutError {

@@ -11,7 +11,7 @@
 //
 // Invariant: SLEEPERS equals the number of sleepers between their `+= 1` and `-= 1`.
 
-import { type Deadline, raceAbort } from './deadline.js';
+import type { Deadline } from './deadline.js';
 
 /** Event counter; bumped by changers (Atomics.add) while SLEEPERS > 0. */
 const EPOCH = 0;
@@ -31,6 +31,16 @@ export class EventCount {
   readonly #i32: Int32Array;
   readonly #epoch: number;
   readonly #sleepers: number;
+  // Thread-local state of this object, for its async sleepers (all in this thread):
+  /** Pokes that settle this thread's async sleepers at once (a microtask) on a wake from here. */
+  readonly #pokes = new Set<() => void>();
+  /** This thread's async sleepers counted in SLEEPERS right now. */
+  #localSleepers = 0;
+  /** The Atomics.waitAsync still pending from an earlier sleep, reused while EPOCH is unchanged. */
+  #pending: { epoch: number; settled: Promise<unknown> } | undefined;
+  /** A timer that keeps the event loop alive while this thread awaits (waitAsync does not). */
+  #keepAlive: ReturnType<typeof setInterval> | undefined;
+  #releasing = false;
 
   constructor(i32: Int32Array, base: number) {
     this.#i32 = i32;
@@ -38,15 +48,48 @@ export class EventCount {
     this.#sleepers = base + SLEEPERS;
   }
 
-  /** After a change: wakes the sleepers, if any are registered. */
+  /**
+   * After a change: wakes the sleepers, if any are registered. When every registered sleeper is
+   * one of this thread's (a hundred async tasks contending in one thread), poking them is enough:
+   * no EPOCH bump and no notify, so their pending waitAsync stays reusable.
+   */
   wake(): void {
-    if (Atomics.load(this.#i32, this.#sleepers) > 0) this.wakeAll();
+    const sleepers = Atomics.load(this.#i32, this.#sleepers);
+    if (sleepers === 0) return;
+    if (sleepers === this.#localSleepers) this.pokeLocal();
+    else this.wakeAll();
   }
 
   /** Wakes every sleeper, registered or about to sleep on the old epoch. */
   wakeAll(): void {
     Atomics.add(this.#i32, this.#epoch, 1);
     Atomics.notify(this.#i32, this.#epoch);
+    this.pokeLocal();
+  }
+
+  /**
+   * Drops the keep-alive timer once nobody here awaits, but only at the next turn of the event
+   * loop: a burst of hand-offs within one turn (tasks contending in this thread) then creates and
+   * clears one timer, not one per wait.
+   */
+  #releaseKeepAliveSoon(): void {
+    if (this.#keepAlive === undefined || this.#releasing) return;
+    this.#releasing = true;
+    setImmediate(() => {
+      this.#releasing = false;
+      if (this.#pokes.size === 0 && this.#keepAlive !== undefined) {
+        // A pending waitAsync may remain, to be reused: it keeps nothing alive.
+        clearInterval(this.#keepAlive);
+        this.#keepAlive = undefined;
+      }
+    });
+  }
+
+  /** Settles this thread's async sleepers now: they re-check (and see a cancelled deadline). */
+  pokeLocal(): void {
+    if (this.#pokes.size === 0) return;
+    for (const poke of this.#pokes) poke();
+    this.#pokes.clear();
   }
 
   /**
@@ -73,7 +116,7 @@ export class EventCount {
 
   /**
    * The async form of `waitSync` (Atomics.waitAsync). If the signal aborts, calls `onAbort` (to
-   * undo a partial claim) and rejects with `signal.reason`; no pending wait is left behind.
+   * undo a partial claim) and rejects with `signal.reason`.
    */
   async waitAsync<R>(
     check: () => R | typeof NOT_YET,
@@ -82,27 +125,63 @@ export class EventCount {
   ): Promise<R | typeof TIMED_OUT> {
     const i32 = this.#i32;
     for (;;) {
-      if (deadline.signal?.aborted) {
+      if (deadline.signal?.aborted || deadline.cancelled !== undefined) {
         onAbort?.();
-        throw deadline.signal.reason;
+        throw deadline.cancelled !== undefined ? deadline.cancelled.reason : deadline.signal!.reason;
       }
       const remaining = deadline.remaining();
-      Atomics.add(i32, this.#sleepers, 1);
+      Atomics.add(i32, this.#sleepers, 1); // register, then re-check, then sleep
+      this.#localSleepers++;
       const epoch = Atomics.load(i32, this.#epoch);
       const result = check();
       let aborted = false;
-      if (result === NOT_YET && remaining > 0) {
-        const waited = Atomics.waitAsync(i32, this.#epoch, epoch, remaining);
-        if (waited.async) aborted = await raceAbort(waited.value, deadline.signal);
-      }
+      if (result === NOT_YET && remaining > 0) aborted = await this.#sleep(epoch, remaining, deadline.signal);
+      this.#localSleepers--;
       Atomics.sub(i32, this.#sleepers, 1);
       if (result !== NOT_YET) return result;
       if (aborted) {
         onAbort?.();
-        this.wakeAll(); // settles our own pending waitAsync (the others re-check and sleep again)
         throw deadline.signal!.reason;
       }
       if (remaining <= 0) return TIMED_OUT;
     }
   }
+
+  /**
+   * Sleeps until EPOCH moves past `epoch` (notify), a wake from this thread (poke), the timeout,
+   * or an abort; resolves true on abort. Nothing outlives it but a pending waitAsync that a later
+   * sleep may reuse, and that keeps nothing alive.
+   */
+  #sleep(epoch: number, timeout: number, signal: AbortSignal | undefined): Promise<boolean> {
+    let pending = this.#pending;
+    if (pending === undefined || pending.epoch !== epoch) {
+      const waited = Atomics.waitAsync(this.#i32, this.#epoch, epoch);
+      if (!waited.async) return Promise.resolve(false); // EPOCH already moved: re-check
+      const settled = waited.value;
+      pending = { epoch, settled };
+      this.#pending = pending;
+      const mine = pending;
+      settled.then(() => {
+        if (this.#pending === mine) this.#pending = undefined;
+        this.pokeLocal(); // notified (or a stale wait ended): every local sleeper re-checks
+      });
+    }
+    this.#keepAlive ??= setInterval(noop, 2 ** 30);
+    return new Promise<boolean>((resolve) => {
+      const settle = (aborted: boolean) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.#pokes.delete(poke);
+        if (this.#pokes.size === 0) this.#releaseKeepAliveSoon();
+        resolve(aborted);
+      };
+      const poke = () => settle(false);
+      const onAbort = () => settle(true);
+      const timer = Number.isFinite(timeout) ? setTimeout(poke, timeout) : undefined;
+      this.#pokes.add(poke);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
 }
+
+function noop(): void {}

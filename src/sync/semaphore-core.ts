@@ -165,6 +165,11 @@ export class SemaphoreCore {
     this.#events.wake();
   }
 
+  /** Settles this thread's async waiters through this view now, so they re-check. */
+  pokeLocal(): void {
+    this.#events.pokeLocal();
+  }
+
   /** Wakes every sleeper unconditionally (after a close: the sleepers re-check `isClosed`). */
   wakeAll(): void {
     this.#events.wakeAll();
