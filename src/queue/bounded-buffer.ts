@@ -89,8 +89,13 @@ const POSITION_MASK = 0x7fffffff;
 /** tryClaim results besides a position (positions are never negative). */
 const NONE = -1;
 const CLOSED = -2;
-/** Checks before a waiting call sleeps: short, since on a busy machine spinning steals the time of the thread it waits for. */
+/**
+ * Checks a blocking call makes before it sleeps, at first and at least. The budget adapts per
+ * thread (see #waitSync): on a busy machine spinning steals the time of the thread it waits for.
+ */
 const SPINS = 20;
+/** The most checks before sleeping: a few tens of microseconds. */
+const MAX_SPINS = 2000;
 
 export interface BoundedBufferOptions<T> {
   /** Slots in the ring: an integer from 1 to 1048576. */
@@ -158,6 +163,8 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
   /** Where the last failed claim would sleep: a stamp's index and the value seen there. */
   #blockAt = 0;
   #blockSeen = 0;
+  /** Checks the next blocking call makes before it sleeps (adapted, per thread). */
+  #spinBudget = SPINS;
   static #opening: { i32: Int32Array; layout: Layout } | undefined;
 
   constructor(options: BoundedBufferOptions<T>) {
@@ -387,10 +394,16 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
    */
   #waitSync(check: () => number | typeof NOT_YET, deadline: Deadline): number | typeof TIMED_OUT {
     const i32 = this.#i32;
-    for (let spins = SPINS; ; spins--) {
+    const budget = this.#spinBudget;
+    for (let spins = 0; ; spins++) {
       const result = check();
-      if (result !== NOT_YET) return result;
-      if (spins > 0) continue;
+      if (result !== NOT_YET) {
+        // Adaptive spinning: a wait that ended while spinning earns the next one a longer spin.
+        if (spins > 0 && spins <= budget) this.#spinBudget = Math.min(MAX_SPINS, budget * 2);
+        return result;
+      }
+      if (spins < budget) continue;
+      if (spins === budget) this.#spinBudget = Math.max(SPINS, budget >> 1); // spinning did not pay
       const remaining = deadline.remaining();
       if (remaining <= 0) return TIMED_OUT;
       const at = this.#blockAt;
