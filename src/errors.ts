@@ -63,3 +63,12 @@ export class TaskDoneError extends Error {
     super('taskDone() called more times than there were items put');
   }
 }
+
+/**
+ * A BoundedBuffer's shared memory holds a state no thread could have written (it was overwritten
+ * by something other than conveyor). The call that found it did nothing.
+ */
+export class BufferCorruptedError extends Error {
+  override readonly name = 'BufferCorruptedError';
+  readonly code = 'ERR_BUFFER_CORRUPTED';
+}

@@ -1,5 +1,8 @@
 // conveyor's public face: re-exports only.
+
+export * from './check/index.js';
 export {
+  BufferCorruptedError,
   ItemTooLargeError,
   LockOwnershipError,
   QueueClosedError,

@@ -38,7 +38,7 @@
 // Memory: writing an item happens-before the store that publishes its stamp, which happens-before
 // the get that reads that stamp and then the item (all stamp accesses are Atomics).
 
-import { QueueClosedError, TaskDoneError } from '../errors.js';
+import { BufferCorruptedError, QueueClosedError, TaskDoneError } from '../errors.js';
 import { checkInteger, checkOptions, describe } from '../internal/validate.js';
 import { checkWaitOptions, Deadline, NO_DEADLINE, raceAbort, type WaitOptions } from '../sync/deadline.js';
 import { NOT_YET, TIMED_OUT } from '../sync/event-count.js';
@@ -308,6 +308,10 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
   /**
    * Claims n consecutive free slots at TAIL: returns the first position, CLOSED, or NONE when they
    * are not all free (the buffer is too full; #blockAt/#blockSeen say where to sleep).
+   *
+   * A slot still holding last lap's item is "full" only if no get has claimed that item yet; if
+   * one has, the get is in the middle of reading it, and we wait for it to free the slot (as a
+   * lock-based queue would wait for the lock): so `tryPut` reports full only when it is.
    */
   #claimPut(n: number): number {
     const i32 = this.#i32;
@@ -320,20 +324,27 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
       for (; k < n; k++) {
         const at = STAMPS + (position & mask);
         const stamp = Atomics.load(i32, at);
-        if ((stamp & POSITION_MASK) !== position) {
-          // Still holding last lap's item: too full. Anything else: TAIL moved on; look again.
-          if ((stamp & POSITION_MASK) === ((position - mask) & POSITION_MASK)) {
-            if (tail !== Atomics.load(i32, TAIL)) break; // our guess was stale after all
-            this.#blockAt = at;
-            this.#blockSeen = stamp;
-            return NONE;
-          }
+        const value = stamp & POSITION_MASK;
+        if (value === position) {
+          position = this.#advance(position, 1);
+          continue;
+        }
+        if (tail !== Atomics.load(i32, TAIL)) break; // TAIL moved on (or our guess was stale): look again
+        // Legal here: last lap's item (filled, or still being written by a slow put).
+        const lastLap = (position - this.#oneLap) & POSITION_MASK;
+        const filled = value === ((lastLap + 1) & POSITION_MASK);
+        if (!filled && value !== lastLap) throw corrupted(`slot ${position & mask}`, stamp);
+        if (filled && this.#claimedByGet(lastLap)) {
+          this.#awaitChange(at, stamp); // a get is reading last lap's item: it frees the slot soon
           break;
         }
-        position = this.#advance(position, 1);
+        this.#blockAt = at;
+        this.#blockSeen = stamp;
+        return NONE;
       }
       if (k < n) {
         tail = Atomics.load(i32, TAIL);
+        this.#checkPosition(tail & POSITION_MASK, 'TAIL', tail);
         continue;
       }
       const seen = Atomics.compareExchange(i32, TAIL, tail, position);
@@ -348,6 +359,9 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
   /**
    * Claims up to `max` consecutive filled slots at HEAD: returns the first position (and sets
    * #claimed), or NONE when the first is not filled (#blockAt/#blockSeen say where to sleep).
+   *
+   * A slot at HEAD that a put has claimed but not yet filled is not "empty": the put is in the
+   * middle of writing, and we wait for it to publish, so `tryGet` reports empty only when it is.
    */
   #claimGet(max: number): number {
     const i32 = this.#i32;
@@ -363,23 +377,61 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
         n++;
         position = this.#advance(position, 1);
       }
-      if (n === 0) {
-        // Free, awaiting the put at `head`: empty (or a put is still writing). Else HEAD moved on.
-        if ((stamp & POSITION_MASK) === head && head === Atomics.load(i32, HEAD)) {
-          this.#blockAt = STAMPS + (head & mask);
-          this.#blockSeen = stamp;
-          return NONE;
+      if (n > 0) {
+        const seen = Atomics.compareExchange(i32, HEAD, head, position);
+        if (seen === head) {
+          this.#headGuess = position;
+          this.#claimed = n;
+          return head;
         }
-        head = Atomics.load(i32, HEAD);
+        head = seen;
         continue;
       }
-      const seen = Atomics.compareExchange(i32, HEAD, head, position);
-      if (seen === head) {
-        this.#headGuess = position;
-        this.#claimed = n;
-        return head;
+      if (head !== Atomics.load(i32, HEAD)) {
+        head = Atomics.load(i32, HEAD); // moved on (or our guess was stale): look again
+        this.#checkPosition(head, 'HEAD', head);
+        continue;
       }
-      head = seen;
+      const at = STAMPS + (head & mask);
+      const value = stamp & POSITION_MASK;
+      // Free for the put at `head`, or last lap's item still being read by a get: empty either way.
+      if (value !== head && value !== ((head - mask) & POSITION_MASK))
+        throw corrupted(`slot ${head & mask}`, stamp);
+      if (value === head && (Atomics.load(i32, TAIL) & POSITION_MASK) !== head) {
+        this.#awaitChange(at, stamp); // a put has claimed this slot and is writing it
+        continue;
+      }
+      this.#blockAt = at;
+      this.#blockSeen = stamp;
+      return NONE;
+    }
+  }
+
+  /** Whether a get has claimed the item put at `position` (HEAD has passed it). */
+  #claimedByGet(position: number): boolean {
+    const head = Atomics.load(this.#i32, HEAD);
+    const passed = this.#distance(this.#sequence(position), this.#sequence(head));
+    return passed > 0 && passed <= this.#capacity;
+  }
+
+  /** Throws if a position read from shared memory is not one this buffer can have. */
+  #checkPosition(position: number, word: string, raw: number): void {
+    if ((position & (this.#oneLap - 1)) >= this.#capacity) throw corrupted(word, raw);
+  }
+
+  /**
+   * Waits until stamp word `at` no longer holds `seen`: another thread is in the middle of an
+   * operation on that slot. It spins a little, then sleeps on the stamp like any waiter.
+   */
+  #awaitChange(at: number, seen: number): void {
+    const i32 = this.#i32;
+    for (let spin = 0; spin < SPINS; spin++) if (Atomics.load(i32, at) !== seen) return;
+    for (;;) {
+      const marked = seen | WAITING;
+      if (marked !== seen && Atomics.compareExchange(i32, at, seen, marked) !== seen) return;
+      Atomics.wait(i32, at, marked, 10);
+      if (Atomics.load(i32, at) !== marked) return;
+      seen = marked;
     }
   }
 
@@ -663,17 +715,16 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     return this.#read(position, this.#claimed, []);
   }
 
-  /** Reads the item at a claimed position and frees its slot. */
+  /**
+   * Reads the item at a claimed position and frees its slot. Only the copy happens while the slot
+   * is held; decoding (JSON.parse, a custom codec) comes after, so a slow or throwing decoder never
+   * holds up other threads. A decoder that throws loses that item, and its error says why.
+   */
   #readOne(position: number): T {
     const slot = position & (this.#oneLap - 1);
-    let item: T;
-    try {
-      item = this.#codec.read(slot);
-    } finally {
-      // Free the slot even if a custom codec throws: the error then reports the lost item.
-      this.#setStamp(STAMPS + slot, (position + this.#oneLap) & POSITION_MASK); // publish: free for the next lap
-    }
-    return item;
+    const taken = this.#codec.take(slot);
+    this.#setStamp(STAMPS + slot, (position + this.#oneLap) & POSITION_MASK); // publish: free for the next lap
+    return this.#codec.decode(taken);
   }
 
   /** Reads n items from claimed positions onto `out`, freeing each slot. */
@@ -682,18 +733,11 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     const mask = oneLap - 1;
     const capacity = this.#capacity;
     const view = this.#codec.view;
-    let failure: unknown;
+    const taken: unknown[] = view === undefined ? [] : (out as unknown[]);
     let p = position;
     for (let k = 0; k < n; k++) {
       const slot = p & mask;
-      if (view !== undefined) out.push(view[slot] as T);
-      else {
-        try {
-          out.push(this.#codec.read(slot));
-        } catch (error) {
-          failure ??= error; // a codec that throws: the slot is still freed, the error reported
-        }
-      }
+      taken.push(view !== undefined ? view[slot] : this.#codec.take(slot));
       if (k + 1 < n) p = slot + 1 < capacity ? p + 1 : ((p & ~mask) + oneLap) & POSITION_MASK;
     }
     // Free the slots last to first, for the same reason #publish publishes them so.
@@ -701,7 +745,16 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
       this.#setStamp(STAMPS + (p & mask), (p + oneLap) & POSITION_MASK); // publish: free for the next lap
       p = this.#previous(p);
     }
-    if (failure !== undefined) throw failure;
+    if (view !== undefined) return out;
+    let failure: unknown;
+    for (const raw of taken) {
+      try {
+        out.push(this.#codec.decode(raw));
+      } catch (error) {
+        failure ??= error; // that item is lost; the error says why, and carries the others
+      }
+    }
+    if (failure !== undefined) throw withItems(failure, out, 0);
     return out;
   }
 
@@ -850,7 +903,8 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
 function checkCodec<T>(codec: unknown): { name: CodecName | 'custom'; custom: Codec<T> | undefined } {
   if (codec === undefined) return { name: 'int32', custom: undefined };
   if (typeof codec === 'string') {
-    if (codec in CODEC_IDS && codec !== 'custom') return { name: codec as CodecName, custom: undefined };
+    if (Object.hasOwn(CODEC_IDS, codec) && codec !== 'custom')
+      return { name: codec as CodecName, custom: undefined };
   } else if (
     codec !== null &&
     typeof codec === 'object' &&
@@ -872,6 +926,12 @@ function closedForPutMany(list: unknown[], done: number): QueueClosedError {
   return new QueueClosedError(`cannot put: the buffer is closed (${done} of ${list.length} items were put)`, {
     items: list.slice(done),
   });
+}
+
+function corrupted(word: string, value: number): BufferCorruptedError {
+  return new BufferCorruptedError(
+    `BoundedBuffer memory is corrupted: ${word} holds ${value}, which no thread could have written`,
+  );
 }
 
 function closedForGet(): QueueClosedError {

@@ -40,7 +40,9 @@ export interface SlotCodec<T> {
   /** `prepare` for a whole batch: all or nothing. */
   prepareMany(items: readonly T[]): unknown[];
   write(slot: number, prepared: unknown): void;
-  read(slot: number): T;
+  /** Copies a slot's content out (fast: the slot is held meanwhile); `decode` finishes the job. */
+  take(slot: number): unknown;
+  decode(taken: unknown): T;
 }
 
 /** Makes the slot codec for `name` over `data` (the slots' bytes), `stride` bytes a slot. */
@@ -113,8 +115,11 @@ class Int32Codec extends BaseCodec<number> implements SlotCodec<number> {
   write(slot: number, prepared: unknown): void {
     this.view[slot] = prepared as number;
   }
-  read(slot: number): number {
+  take(slot: number): number {
     return this.view[slot];
+  }
+  decode(taken: unknown): number {
+    return taken as number;
   }
 }
 
@@ -134,8 +139,11 @@ class Float64Codec extends BaseCodec<number> implements SlotCodec<number> {
   write(slot: number, prepared: unknown): void {
     this.view[slot] = prepared as number;
   }
-  read(slot: number): number {
+  take(slot: number): number {
     return this.view[slot];
+  }
+  decode(taken: unknown): number {
+    return taken as number;
   }
 }
 
@@ -204,10 +212,12 @@ class StringCodec extends VariableSlots<unknown> implements SlotCodec<unknown> {
     const written = this.bytes.write(prepared as string, this.start(slot), this.slotBytes, 'utf8');
     this.setLength(slot, written);
   }
-  read(slot: number): unknown {
+  take(slot: number): string {
     const start = this.start(slot);
-    const text = this.bytes.toString('utf8', start, start + this.length(slot));
-    return this.json ? JSON.parse(text) : text;
+    return this.bytes.toString('utf8', start, start + this.length(slot));
+  }
+  decode(taken: unknown): unknown {
+    return this.json ? JSON.parse(taken as string) : taken;
   }
 }
 
@@ -236,9 +246,12 @@ class BytesCodec<T> extends VariableSlots<T> implements SlotCodec<T> {
     this.bytes.set(encoded, this.start(slot));
     this.setLength(slot, encoded.byteLength);
   }
-  read(slot: number): T {
+  take(slot: number): Uint8Array {
     const start = this.start(slot);
     // Copy out: the slot is reused as soon as it is released.
-    return this.codec.decode(new Uint8Array(this.bytes.subarray(start, start + this.length(slot))));
+    return new Uint8Array(this.bytes.subarray(start, start + this.length(slot)));
+  }
+  decode(taken: unknown): T {
+    return this.codec.decode(taken as Uint8Array);
   }
 }
