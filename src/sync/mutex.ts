@@ -9,7 +9,8 @@
 
 import { threadId } from 'node:worker_threads';
 import { LockOwnershipError } from '../errors.js';
-import { Deadline, type WaitOptions } from './deadline.js';
+import { checkWaitOptions, Deadline, type WaitOptions } from './deadline.js';
+import { LocalLine } from './local-line.js';
 import { initSemaphore, SEMAPHORE_WORDS, SemaphoreCore } from './semaphore-core.js';
 import { HEADER_WORDS, KIND_MUTEX, openHandle, type SharedHandle, writeHeader } from './shared-header.js';
 
@@ -39,6 +40,8 @@ export interface MutexGuard extends Disposable {
  */
 export class Mutex {
   readonly #core: SemaphoreCore;
+  /** This thread's async lockers (see local-line.ts). */
+  readonly #line: LocalLine;
   readonly #i32: Int32Array;
   static #opening: Int32Array | undefined;
 
@@ -51,6 +54,7 @@ export class Mutex {
     }
     this.#i32 = i32;
     this.#core = new SemaphoreCore(i32, BASE);
+    this.#line = new LocalLine(this.#core);
   }
 
   /** Opens, in this thread, the mutex whose `.handle` was passed here. */
@@ -85,10 +89,8 @@ export class Mutex {
 
   /** Waits (asynchronously) for the lock; rejects with TimeoutError or `signal.reason`. */
   async lock(options?: WaitOptions): Promise<MutexGuard> {
-    const deadline = new Deadline(options);
-    deadline.throwIfAborted();
-    if (this.#core.tryAcquire(1)) return this.#own();
-    if ((await this.#core.acquireAsync(1, false, deadline)) === 0) throw deadline.timeoutError('Mutex.lock');
+    checkWaitOptions(options);
+    await this.#line.acquire(1, options, 'Mutex.lock');
     return this.#own();
   }
 

@@ -5,6 +5,7 @@
 
 import { checkInteger } from '../internal/validate.js';
 import { checkWaitOptions, Deadline, type WaitOptions } from './deadline.js';
+import { LocalLine } from './local-line.js';
 import { initSemaphore, MAX_PERMITS, SEMAPHORE_WORDS, SemaphoreCore } from './semaphore-core.js';
 import { HEADER_WORDS, KIND_SEMAPHORE, openHandle, type SharedHandle, writeHeader } from './shared-header.js';
 
@@ -17,22 +18,6 @@ export interface SemaphoreHandle extends SharedHandle {
   readonly kind: 'Semaphore';
 }
 
-/** Async acquirers of this thread waiting behind the one that waits in shared memory. */
-interface LocalWaiter {
-  readonly permits: number;
-  readonly deadline: Deadline;
-  readonly resolve: () => void;
-  readonly reject: (reason: unknown) => void;
-  settled: boolean;
-  /** Clears the waiter's timer and abort listener. */
-  forget: () => void;
-  /** Set while the pump waits in shared memory for this waiter: cancelling it ends that wait. */
-  stop: Deadline | undefined;
-  /** Why it gave up (timeout error or abort reason), once it has. */
-  reason?: unknown;
-}
-
-const RESOLVED: Promise<void> = Promise.resolve();
 const BASE = HEADER_WORDS;
 const BYTES = (HEADER_WORDS + SEMAPHORE_WORDS) * 4;
 
@@ -54,13 +39,8 @@ const BYTES = (HEADER_WORDS + SEMAPHORE_WORDS) * 4;
 export class Semaphore {
   readonly #core: SemaphoreCore;
   readonly #memory: SharedArrayBuffer;
-  /**
-   * This thread's async acquirers, first come first served. Only the first waits in shared memory
-   * (one ticket in the line, one waitAsync), so a hundred tasks contending in one thread cost one
-   * sleeper, not a hundred woken on every release.
-   */
-  readonly #waiting: LocalWaiter[] = [];
-  #pumping = false;
+  /** This thread's async acquirers (see local-line.ts). */
+  readonly #line: LocalLine;
 
   /** Set only while `from` runs the constructor on existing memory. */
   static #opening: Int32Array | undefined;
@@ -75,6 +55,7 @@ export class Semaphore {
     }
     this.#memory = i32.buffer as SharedArrayBuffer;
     this.#core = new SemaphoreCore(i32, BASE);
+    this.#line = new LocalLine(this.#core);
   }
 
   /** Opens, in this thread, the semaphore whose `.handle` was passed here. */
@@ -112,75 +93,7 @@ export class Semaphore {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (this.#waiting.length === 0 && this.#core.tryAcquire(permits)) return RESOLVED;
-    return new Promise<void>((resolve, reject) => {
-      const waiter: LocalWaiter = {
-        permits,
-        deadline: new Deadline(options),
-        resolve,
-        reject,
-        settled: false,
-        forget: noop,
-        stop: undefined,
-      };
-      this.#watch(waiter);
-      this.#waiting.push(waiter);
-      if (!this.#pumping) void this.#pump();
-    });
-  }
-
-  /** Settles a waiter on its own timeout or abort, even while others are ahead of it. */
-  #watch(waiter: LocalWaiter): void {
-    const { deadline } = waiter;
-    const giveUp = (reason: unknown) => {
-      if (waiter.settled || waiter.reason !== undefined) return;
-      waiter.reason = reason;
-      if (waiter.stop !== undefined) {
-        waiter.stop.cancel(reason); // the pump leaves the shared line, then settles it
-        this.#core.pokeLocal();
-        return;
-      }
-      waiter.settled = true;
-      waiter.forget();
-      this.#waiting.splice(this.#waiting.indexOf(waiter), 1);
-      waiter.reject(reason);
-    };
-    const timer = Number.isFinite(deadline.timeout)
-      ? setTimeout(() => giveUp(deadline.timeoutError('Semaphore.acquire')), deadline.timeout)
-      : undefined;
-    const onAbort = () => giveUp(deadline.signal!.reason);
-    deadline.signal?.addEventListener('abort', onAbort, { once: true });
-    waiter.forget = () => {
-      clearTimeout(timer);
-      deadline.signal?.removeEventListener('abort', onAbort);
-    };
-  }
-
-  /** Serves this thread's waiters one at a time through the shared-memory line. */
-  async #pump(): Promise<void> {
-    this.#pumping = true;
-    while (this.#waiting.length > 0) {
-      const waiter = this.#waiting[0];
-      const stop = new Deadline(undefined);
-      waiter.stop = stop;
-      let got = 0;
-      let failure: unknown;
-      try {
-        // The waiter's own timer and signal end this wait through `stop` (see #watch).
-        got = await this.#core.acquireAsync(waiter.permits, false, stop);
-      } catch (error) {
-        failure = error;
-      }
-      this.#waiting.shift();
-      waiter.settled = true;
-      waiter.forget();
-      if (waiter.reason !== undefined) {
-        if (got > 0) this.#core.release(got); // it gave up just as permits came: hand them on
-        waiter.reject(waiter.reason);
-      } else if (failure !== undefined) waiter.reject(failure);
-      else waiter.resolve();
-    }
-    this.#pumping = false;
+    return this.#line.acquire(permits, options, 'Semaphore.acquire');
   }
 
   /** Blocks the calling thread until permits are free; throws TimeoutError or `signal.reason`. */
@@ -202,8 +115,6 @@ export class Semaphore {
     }
   }
 }
-
-function noop(): void {}
 
 function permitsOption(options: AcquireOptions | undefined): number {
   const permits = options?.permits;
