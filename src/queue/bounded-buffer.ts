@@ -89,6 +89,8 @@ const POSITION_MASK = 0x7fffffff;
 /** tryClaim results besides a position (positions are never negative). */
 const NONE = -1;
 const CLOSED = -2;
+/** #register's answer when the stamp changed under it: check again. */
+const RETRY: unique symbol = Symbol('retry');
 /**
  * Checks a blocking call makes before it sleeps, at first and at least. The budget adapts per
  * thread (see #waitSync): on a busy machine spinning steals the time of the thread it waits for.
@@ -458,19 +460,27 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
       if (spins === budget) this.#spinBudget = Math.max(SPINS, budget >> 1); // spinning did not pay
       const remaining = deadline.remaining();
       if (remaining <= 0) return TIMED_OUT;
-      const at = this.#blockAt;
-      const marked = this.#blockSeen | WAITING;
-      // Register (mark the stamp), then re-check (a close may have come first), then sleep.
-      if (
-        marked !== this.#blockSeen &&
-        Atomics.compareExchange(i32, at, this.#blockSeen, marked) !== this.#blockSeen
-      ) {
-        continue;
-      }
-      const again = check();
-      if (again !== NOT_YET) return again;
-      if (this.#blockAt === at && this.#blockSeen === marked) Atomics.wait(i32, at, marked, remaining);
+      const registered = this.#register(check);
+      if (registered === RETRY) continue;
+      if (registered !== NOT_YET) return registered;
+      Atomics.wait(i32, this.#blockAt, this.#blockSeen, remaining);
     }
+  }
+
+  /**
+   * Registers as a sleeper on the stamp where the last check failed (sets its WAITING bit with a
+   * CAS from the value seen), then re-checks, since a close or a change may have come first.
+   * Returns the check's result if it now succeeds, NOT_YET to sleep on #blockAt/#blockSeen (now
+   * the marked value), or RETRY when the stamp changed under us.
+   */
+  #register(check: () => number | typeof NOT_YET): number | typeof NOT_YET | typeof RETRY {
+    const at = this.#blockAt;
+    const seen = this.#blockSeen;
+    const marked = seen | WAITING;
+    if (marked !== seen && Atomics.compareExchange(this.#i32, at, seen, marked) !== seen) return RETRY;
+    const again = check();
+    if (again !== NOT_YET) return again;
+    return this.#blockAt === at && this.#blockSeen === marked ? NOT_YET : RETRY;
   }
 
   /** The async form of #waitSync (Atomics.waitAsync); rejects with `signal.reason` on abort. */
@@ -485,18 +495,11 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
       if (result !== NOT_YET) return result;
       const remaining = deadline.remaining();
       if (remaining <= 0) return TIMED_OUT;
+      const registered = this.#register(check);
+      if (registered === RETRY) continue;
+      if (registered !== NOT_YET) return registered;
       const at = this.#blockAt;
-      const marked = this.#blockSeen | WAITING;
-      if (
-        marked !== this.#blockSeen &&
-        Atomics.compareExchange(i32, at, this.#blockSeen, marked) !== this.#blockSeen
-      ) {
-        continue;
-      }
-      const again = check();
-      if (again !== NOT_YET) return again;
-      if (this.#blockAt !== at || this.#blockSeen !== marked) continue;
-      const waited = Atomics.waitAsync(i32, at, marked, remaining);
+      const waited = Atomics.waitAsync(i32, at, this.#blockSeen, remaining);
       if (waited.async && (await raceAbort(waited.value, deadline.signal))) {
         Atomics.notify(i32, at); // settle our own pending wait; any other sleeper just re-checks
         throw deadline.signal!.reason;
