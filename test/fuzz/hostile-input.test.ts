@@ -162,12 +162,10 @@ describe('BoundedBuffer refuses bad construction clearly', () => {
     );
   });
 
-  // BUG (src/queue/bounded-buffer.ts, checkCodec): `codec in CODEC_IDS` also finds names inherited
-  // from Object.prototype, so new BoundedBuffer({ capacity: 2, codec: 'toString' }) (or
-  // 'constructor', 'valueOf', '__proto__', 'hasOwnProperty') is accepted; the buffer then has no
-  // codec, and every put throws "Cannot read properties of undefined (reading 'prepare')".
-  // Expected: a TypeError from the constructor naming the bad codec.
-  it.fails("a codec named after an Object.prototype member ('toString') is a TypeError", () => {
+  // Regression (fixed in b0cffe0): `codec in CODEC_IDS` also found names inherited from
+  // Object.prototype, so codec: 'toString' built a buffer with no codec whose every put threw
+  // "Cannot read properties of undefined (reading 'prepare')".
+  it("a codec named after an Object.prototype member ('toString') is a TypeError", () => {
     for (const codec of ['toString', 'constructor', 'valueOf', '__proto__', 'hasOwnProperty']) {
       expect(
         outcome(() => new BoundedBuffer({ capacity: 2, codec: codec as never })),
@@ -512,19 +510,17 @@ describe('handles: tampered, truncated, or of another kind', () => {
     );
   });
 
-  // BUG (src/queue/bounded-buffer.ts, #claimPut/#claimGet): from() checks only the header and
-  // layout words; a handle whose state words (a slot's stamp, TAIL or HEAD) were corrupted opens
-  // fine, and then tryPut() (stamp or TAIL corrupted) or tryGet() (HEAD corrupted) spins forever
-  // in a synchronous loop: "TAIL moved on; look again" never ends. A non-waiting call hangs the
-  // thread; timeouts do not help. Expected: a TypeError (or at worst a bounded failure), never a
-  // hang. Observed: the worker never answers and has to be terminated.
-  it.fails('a handle whose state words were corrupted never hangs a call', async () => {
+  // Regression (fixed in b0cffe0): a handle whose state words (a slot's stamp, TAIL or HEAD) were
+  // corrupted opened fine, and then tryPut() or tryGet() spun forever in "TAIL moved on; look
+  // again". Now the call throws BufferCorruptedError. Run in a worker so a hang is a missing reply.
+  it('a handle whose state words were corrupted never hangs a call: it throws BufferCorruptedError', async () => {
     const cases: [string, number, number, TamperJob['call']][] = [
       ['stamp of slot 0', 64, 12_345, 'tryPut'],
       ['TAIL', 16, 7, 'tryPut'],
       ['HEAD', 32, 5, 'tryGet'],
     ];
     const hangs: string[] = [];
+    const answers: string[] = [];
     await Promise.all(
       cases.map(async ([what, word, value, call]) => {
         const victim = new BoundedBuffer({ capacity: 2 });
@@ -534,7 +530,7 @@ describe('handles: tampered, truncated, or of another kind', () => {
           workerData: { handle: victim.handle, call } satisfies TamperJob,
         });
         try {
-          await firstMessage<string>(worker, 4_000);
+          answers.push(await firstMessage<string>(worker, 4_000));
         } catch {
           hangs.push(`${call}() after corrupting ${what}`);
         } finally {
@@ -543,6 +539,7 @@ describe('handles: tampered, truncated, or of another kind', () => {
       }),
     );
     expect(hangs).toEqual([]);
+    for (const answer of answers) expect(answer).toMatch(/^threw BufferCorruptedError/);
   });
 });
 
