@@ -1,27 +1,45 @@
-// A model of conveyor's own BoundedBuffer (src/queue/bounded-buffer.ts, as of commit 138d776),
-// written to follow the real code step for step: every shared-memory access there (an
-// Atomics.load, compareExchange, exchange, wait or notify, or the codec's read or write of a
-// slot) is one step here, and the comment beside each step quotes the line it stands for (the
-// line numbers on each function are those of that commit; the quoted code is what to match).
+// A model of conveyor's own BoundedBuffer (src/queue/bounded-buffer.ts as of commit 61cd0b7, the
+// file as last changed by 0cc3dfc), written to follow the real code step for step: every
+// shared-memory access there (an Atomics.load, compareExchange, exchange, wait or notify, or the
+// codec's write or take of a slot) is one step here, and the comment beside each step quotes the
+// line it stands for (the line numbers on each function are those of commit 61cd0b7; the quoted
+// code is what to match).
 //
 // What is modelled: putSync and getSync of one item each, with no deadline, by any number of
 // producers and consumers, each thread with its own BoundedBuffer object (so its own #tailGuess,
 // #headGuess, #blockAt and #blockSeen, as after BoundedBuffer.from(handle) in a worker).
 // What is not: close() (no CLOSED mark is ever set, so the CLOSED branches are never taken),
-// batches (putMany/getMany), taskDone/join (DONE is touched by neither put nor get), and the
-// async forms (the same claims; they differ only in how they sleep).
+// batches (putMany/getMany), taskDone/join (DONE is touched by neither put nor get), the async
+// forms (the same claims and the same #register; they differ only in how they sleep), and the
+// codec's encoding and decoding (thread-local: prepare before the claim, decode after the slot
+// is freed).
 //
-// SPINS (20 in the real code) is modelled as 0. A failed check writes no shared memory, so a
-// real run with many failed checks before registering is a model run with only the last one;
-// the model loses no behaviour, and its state space stays small.
+// A `throw corrupted(...)` (BufferCorruptedError) is a failed assert here: the real code throws it
+// out of an ordinary put or get only if it reads a stamp that no legal schedule produces, so the
+// model reaching one is a violation, reported with its trace.
+//
+// Spinning is modelled as 0 checks, as the brief of the model allows:
+// - #awaitChange loads the stamp SPINS (20) times before it marks it, returning at once if it has
+//   changed. Those loads write nothing, and the CAS that follows fails (and returns) exactly when
+//   the stamp has changed, so a model that goes straight to the CAS loses no behaviour.
+// - #waitSync checks #spinBudget times (20 at first, adapted per thread between 20 and 2000) before
+//   it registers. A failed check leaves only #blockAt/#blockSeen, which the next check overwrites,
+//   and writes no shared memory unless it awaited a change (#awaitChange: a WAITING mark and a
+//   sleep until the slot changes) before it failed, which the model's own single check can do as
+//   well. So a real run whose extra failed checks only read is a model run with only the last one.
+//   This is an argument, not an exhaustive one: a real run in which two consecutive failed checks
+//   each await a change is approximated here by a check, a WAITING mark, and a re-check.
 //
 // Atomics.wait/notify are modelled exactly: a sleeper enqueues itself only if the word still
 // holds the value it passes, and then sleeps until some notify on that word (not merely until
-// the word changes), so a missing notify is a deadlock here as it is in a worker.
+// the word changes), so a missing notify is a deadlock here as it is in a worker. #waitSync
+// passes no timeout (no deadline). #awaitChange passes a timeout of 10 ms and loops on it; the
+// model leaves the timeout out (a sleep there ends only by a notify), so a lost notify there is a
+// deadlock here, where the real code would only stall in 10 ms polls.
 //
 // Broken variants, to show the checker finds what this design guards against:
-//   conveyor-buffer-no-mark        a sleeper does not set the WAITING bit (no register before
-//                                  the wait): the publisher sees no sleeper, never notifies
+//   conveyor-buffer-no-mark        a sleeper in #waitSync does not set the WAITING bit (#register
+//                                  skips its CAS): the publisher sees no sleeper, never notifies
 //   conveyor-buffer-publish-first  the stamp is published before the item is written
 
 import {
@@ -47,11 +65,13 @@ export const CONVEYOR_BUFFER_VARIANTS: Readonly<Record<ConveyorBufferVariant, st
 };
 
 // Constants of bounded-buffer.ts.
-const WAITING = 1 << 31; // const WAITING = 1 << 31
-const POSITION_MASK = 0x7fffffff; // const POSITION_MASK = 0x7fffffff
-const NONE = -1; // const NONE = -1
+const WAITING = 1 << 31; // const WAITING = 1 << 31 (87)
+const POSITION_MASK = 0x7fffffff; // const POSITION_MASK = 0x7fffffff (88)
+const NONE = -1; // const NONE = -1 (90)
 /** check() found nothing yet (NOT_YET in the real code). */
 const NOT_YET = -3;
+/** #register's answer when the stamp changed under it: check again (RETRY there, line 93). */
+const RETRY = -4;
 
 /** A thread's BoundedBuffer object: the per-instance fields the real code keeps. */
 interface Instance {
@@ -63,11 +83,24 @@ interface Instance {
 
 /**
  * Declares a thread's live state: where it is (the label names the call chain, the item number
- * and, in a re-check, the slot it will sleep on), one local, and the instance's fields. Every
- * other local of the code below is set from these (or from shared memory) before it is used.
+ * and, in a re-check or an #awaitChange, the slot it is about), the live locals, and the
+ * instance's fields. Every other local of the code below is set from these (or from shared
+ * memory) before it is used. #blockAt and #blockSeen are live only inside #register's re-check
+ * (which compares them with `at` and `marked` after it): everywhere else the next claim that
+ * fails sets both before anything reads them, and one that succeeds leaves them unread.
  */
-function declare(t: ThreadContext, label: string, local: number, me: Instance): Step {
-  return t.state(label, local, me.tailGuess, me.headGuess, me.blockAt, me.blockSeen);
+function declare(t: ThreadContext, label: string, locals: readonly number[], me: Instance): Step {
+  const block = label.includes('/recheck@') ? [me.blockAt, me.blockSeen] : [];
+  return t.state(label, ...locals, me.tailGuess, me.headGuess, ...block);
+}
+
+/** `throw corrupted(word, value)`: a BufferCorruptedError out of a put or get is a violation. */
+function* corrupted(t: ThreadContext, word: string, value: number): Generator<Step, never, number> {
+  yield t.assert(
+    false,
+    `no BufferCorruptedError (${word} holds ${value}, which no thread could have written)`,
+  );
+  throw new Error('unreachable: the explorer stops at a failed assert');
 }
 
 export function conveyorBufferModel(variant: ConveyorBufferVariant, params: ModelParams): Model {
@@ -75,147 +108,232 @@ export function conveyorBufferModel(variant: ConveyorBufferVariant, params: Mode
   let oneLap = 1; // layout(): while (oneLap <= capacity) oneLap *= 2
   while (oneLap <= capacity) oneLap *= 2;
   const mask = oneLap - 1;
+  // this.#period = ((POSITION_MASK + 1) / shape.oneLap) * shape.capacity (216)
+  const period = ((POSITION_MASK + 1) / oneLap) * capacity;
 
-  // #advance(position, 1): bounded-buffer.ts:294
+  // #advance(position, 1): bounded-buffer.ts:303-308
   const advance = (position: number): number => {
-    const index = (position & mask) + 1;
-    if (index < capacity) return position + 1;
+    const index = (position & mask) + 1; // const index = (position & (oneLap - 1)) + n
+    if (index < capacity) return position + 1; // if (index < this.#capacity) return position + n
     return ((position & ~mask) + oneLap + index - capacity) & POSITION_MASK;
   };
+  // #sequence(position): bounded-buffer.ts:285-287
+  const sequence = (position: number): number => Math.floor(position / oneLap) * capacity + (position & mask);
+  // #distance(from, to): bounded-buffer.ts:290-293
+  const distance = (from: number, to: number): number => (((to - from) % period) + period) % period;
 
-  // #claimPut(1): bounded-buffer.ts:305-340
+  // #checkPosition(position, word, raw): bounded-buffer.ts:420-422 (reads nothing)
+  function* checkPosition(
+    t: ThreadContext,
+    position: number,
+    word: string,
+    raw: number,
+  ): Generator<Step, void, number> {
+    // if ((position & (this.#oneLap - 1)) >= this.#capacity) throw corrupted(word, raw)
+    if ((position & mask) >= capacity) yield* corrupted(t, word, raw);
+  }
+
+  // #claimedByGet(position): bounded-buffer.ts:413-417
+  function* claimedByGet(t: ThreadContext, position: number): Generator<Step, boolean, number> {
+    const head = yield t.read('HEAD'); // const head = Atomics.load(this.#i32, HEAD)
+    const passed = distance(sequence(position), sequence(head)); // this.#distance(this.#sequence(position), this.#sequence(head))
+    return passed > 0 && passed <= capacity; // return passed > 0 && passed <= this.#capacity
+  }
+
+  // #awaitChange(at, seen): bounded-buffer.ts:428-438. `live` are the caller's locals that are
+  // still used after it returns (claimGet's head); the label says where it was called from.
+  function* awaitChange(
+    t: ThreadContext,
+    me: Instance,
+    at: number,
+    seen: number,
+    caller: string,
+    live: readonly number[],
+  ): Generator<Step, void, number> {
+    // for (let spin = 0; spin < SPINS; spin++) if (Atomics.load(i32, at) !== seen) return: SPINS is 0 here
+    for (;;) {
+      yield declare(t, `${caller}/awaitChange@${at}`, [...live, seen], me);
+      const marked = seen | WAITING; // const marked = seen | WAITING
+      // if (marked !== seen && Atomics.compareExchange(i32, at, seen, marked) !== seen) return
+      if (marked !== seen && (yield t.cas(['stamp', at], seen, marked)) !== seen) return;
+      yield* t.wait(['stamp', at], marked); // Atomics.wait(i32, at, marked, 10): no timeout here
+      if ((yield t.read(['stamp', at])) !== marked) return; // if (Atomics.load(i32, at) !== marked) return
+      seen = marked; // seen = marked
+    }
+  }
+
+  // #claimPut(1): bounded-buffer.ts:318-359
   function* claimPut(t: ThreadContext, me: Instance, caller: string): Generator<Step, number, number> {
+    const here = `${caller}/claimPut`;
     let tail = me.tailGuess; // let tail = this.#tailGuess
     for (;;) {
-      yield declare(t, `${caller}/claimPut`, tail, me); // live: the caller, tail, the instance
+      yield declare(t, here, [tail], me); // live: the caller, tail, the instance
       // if ((tail & CLOSED_MARK) !== 0) return CLOSED: never, close() is not modelled
-      let position = tail;
-      let stale = false;
+      let position = tail; // let position = tail
+      let k = 0; // let k = 0; for (; k < n; k++) with n = 1
       const at = position & mask; // const at = STAMPS + (position & mask)
       const stamp = yield t.read(['stamp', at]); // const stamp = Atomics.load(i32, at)
-      if ((stamp & POSITION_MASK) !== position) {
-        if ((stamp & POSITION_MASK) === ((position - mask) & POSITION_MASK)) {
-          // Still holding last lap's item: full, unless our guess of TAIL was stale.
-          if (tail !== (yield t.read('TAIL'))) {
-            stale = true; // if (tail !== Atomics.load(i32, TAIL)) break
-          } else {
-            me.blockAt = at; // this.#blockAt = at
-            me.blockSeen = stamp; // this.#blockSeen = stamp
-            return NONE;
-          }
+      const value = stamp & POSITION_MASK; // const value = stamp & POSITION_MASK
+      if (value === position) {
+        position = advance(position); // position = this.#advance(position, 1); continue
+        k++;
+      } else if (tail === (yield t.read('TAIL'))) {
+        // (else) if (tail !== Atomics.load(i32, TAIL)) break: TAIL moved on, look again
+        // Legal here: last lap's item (filled, or still being written by a slow put).
+        const lastLap = (position - oneLap) & POSITION_MASK; // const lastLap = (position - this.#oneLap) & POSITION_MASK
+        const filled = value === ((lastLap + 1) & POSITION_MASK); // const filled = value === ((lastLap + 1) & POSITION_MASK)
+        // if (!filled && value !== lastLap) throw corrupted(`slot ${position & mask}`, stamp)
+        if (!filled && value !== lastLap) yield* corrupted(t, `slot ${at}`, stamp);
+        // if (filled && this.#claimedByGet(lastLap))
+        if (filled && (yield* claimedByGet(t, lastLap))) {
+          yield* awaitChange(t, me, at, stamp, here, []); // this.#awaitChange(at, stamp); break
         } else {
-          stale = true; // break
+          me.blockAt = at; // this.#blockAt = at
+          me.blockSeen = stamp; // this.#blockSeen = stamp
+          return NONE; // return NONE
         }
-      } else {
-        position = advance(position); // position = this.#advance(position, 1)
       }
-      if (stale) {
-        tail = yield t.read('TAIL'); // if (k < n) { tail = Atomics.load(i32, TAIL); continue }
-        continue;
+      if (k < 1) {
+        tail = yield t.read('TAIL'); // if (k < n) { tail = Atomics.load(i32, TAIL)
+        yield* checkPosition(t, tail & POSITION_MASK, 'TAIL', tail); // this.#checkPosition(tail & POSITION_MASK, 'TAIL', tail)
+        continue; // continue }
       }
-      const seen = yield t.cas('TAIL', tail, position); // Atomics.compareExchange(i32, TAIL, tail, position)
+      const seen = yield t.cas('TAIL', tail, position); // const seen = Atomics.compareExchange(i32, TAIL, tail, position)
       if (seen === tail) {
         me.tailGuess = position; // this.#tailGuess = position
-        return tail;
+        return tail; // return tail
       }
       tail = seen; // tail = seen
     }
   }
 
-  // #claimGet(1): bounded-buffer.ts:345-377
+  // #claimGet(1): bounded-buffer.ts:368-410
   function* claimGet(t: ThreadContext, me: Instance, caller: string): Generator<Step, number, number> {
+    const here = `${caller}/claimGet`;
     let head = me.headGuess; // let head = this.#headGuess
     for (;;) {
-      yield declare(t, `${caller}/claimGet`, head, me); // live: the caller, head, the instance
-      let position = head;
-      let n = 0;
-      // while (n < max): stamp = Atomics.load(i32, STAMPS + (position & mask)); filled? n++
-      const stamp = yield t.read(['stamp', position & mask]);
+      yield declare(t, here, [head], me); // live: the caller, head, the instance
+      let position = head; // let position = head
+      let n = 0; // let n = 0
+      // while (n < max) with max = 1: one stamp
+      const stamp = yield t.read(['stamp', position & mask]); // stamp = Atomics.load(i32, STAMPS + (position & mask))
       if ((stamp & POSITION_MASK) === position + 1) {
-        n++;
-        position = advance(position);
+        // (not) if ((stamp & POSITION_MASK) !== position + 1) break
+        n++; // n++
+        position = advance(position); // position = this.#advance(position, 1)
       }
-      if (n === 0) {
-        // Free, awaiting the put at `head`: empty. Else HEAD moved on.
-        // if ((stamp & POSITION_MASK) === head && head === Atomics.load(i32, HEAD))
-        if ((stamp & POSITION_MASK) === head && head === (yield t.read('HEAD'))) {
-          me.blockAt = head & mask; // this.#blockAt = STAMPS + (head & mask)
-          me.blockSeen = stamp; // this.#blockSeen = stamp
-          return NONE;
+      if (n > 0) {
+        const seen = yield t.cas('HEAD', head, position); // const seen = Atomics.compareExchange(i32, HEAD, head, position)
+        if (seen === head) {
+          me.headGuess = position; // this.#headGuess = position (and this.#claimed = n)
+          return head; // return head
         }
-        head = yield t.read('HEAD'); // head = Atomics.load(i32, HEAD); continue
-        continue;
+        head = seen; // head = seen
+        continue; // continue
       }
-      const seen = yield t.cas('HEAD', head, position); // Atomics.compareExchange(i32, HEAD, head, position)
-      if (seen === head) {
-        me.headGuess = position; // this.#headGuess = position (and #claimed = n)
-        return head;
+      if (head !== (yield t.read('HEAD'))) {
+        // if (head !== Atomics.load(i32, HEAD))
+        head = yield t.read('HEAD'); // head = Atomics.load(i32, HEAD)
+        yield* checkPosition(t, head, 'HEAD', head); // this.#checkPosition(head, 'HEAD', head)
+        continue; // continue
       }
-      head = seen; // head = seen
+      const at = head & mask; // const at = STAMPS + (head & mask)
+      const value = stamp & POSITION_MASK; // const value = stamp & POSITION_MASK
+      // Free for the put at `head`, or last lap's item still being read by a get: empty either way.
+      // if (value !== head && value !== ((head - mask) & POSITION_MASK)) throw corrupted(`slot ${head & mask}`, stamp)
+      if (value !== head && value !== ((head - mask) & POSITION_MASK))
+        yield* corrupted(t, `slot ${at}`, stamp);
+      // if (value === head && (Atomics.load(i32, TAIL) & POSITION_MASK) !== head)
+      if (value === head && ((yield t.read('TAIL')) & POSITION_MASK) !== head) {
+        yield* awaitChange(t, me, at, stamp, here, [head]); // this.#awaitChange(at, stamp)
+        continue; // continue
+      }
+      me.blockAt = at; // this.#blockAt = at
+      me.blockSeen = stamp; // this.#blockSeen = stamp
+      return NONE; // return NONE
     }
   }
 
-  // #checkPut(1): a claim or NOT_YET; bounded-buffer.ts:482
+  // #checkPut(1): bounded-buffer.ts:550-553
   function* checkPut(t: ThreadContext, me: Instance, caller: string): Generator<Step, number, number> {
-    const position = yield* claimPut(t, me, caller);
-    return position === NONE ? NOT_YET : position;
+    const position = yield* claimPut(t, me, caller); // const position = this.#claimPut(n)
+    return position === NONE ? NOT_YET : position; // return position === NONE ? NOT_YET : position
   }
 
-  // #checkGet(1): bounded-buffer.ts:580
+  // #checkGet(1): bounded-buffer.ts:648-656
   function* checkGet(t: ThreadContext, me: Instance, caller: string): Generator<Step, number, number> {
     const position = yield* claimGet(t, me, caller); // const position = this.#claimGet(max)
-    if (position !== NONE) return position;
-    // const tail = Atomics.load(i32, TAIL); the CLOSED mark is never set, so never CLOSED
+    if (position !== NONE) return position; // if (position !== NONE) return position
+    // const tail = Atomics.load(i32, TAIL); the CLOSED mark is never set, so the && stops there
     yield t.read('TAIL');
-    return NOT_YET;
+    return NOT_YET; // return NOT_YET
   }
 
-  // #waitSync(check, deadline) with no deadline (remaining is Infinity): bounded-buffer.ts:388-409
+  type Check = (t: ThreadContext, me: Instance, caller: string) => Generator<Step, number, number>;
+
+  // #register(check): bounded-buffer.ts:476-484. `label` names the wait it registers for.
+  function* register(
+    t: ThreadContext,
+    me: Instance,
+    check: Check,
+    label: string,
+  ): Generator<Step, number, number> {
+    const at = me.blockAt; // const at = this.#blockAt
+    const seen = me.blockSeen; // const seen = this.#blockSeen
+    if (variant === 'conveyor-buffer-no-mark') {
+      // Broken: no WAITING mark; re-check, then sleep on the value seen.
+      const again = yield* check(t, me, `${label}/recheck@${at}`);
+      if (again !== NOT_YET) return again;
+      return me.blockAt === at && me.blockSeen === seen ? NOT_YET : RETRY;
+    }
+    const marked = seen | WAITING; // const marked = seen | WAITING
+    // if (marked !== seen && Atomics.compareExchange(this.#i32, at, seen, marked) !== seen) return RETRY
+    if (marked !== seen && (yield t.cas(['stamp', at], seen, marked)) !== seen) return RETRY;
+    // The re-check's declarations hold #blockSeen, still `seen` until the check fails (it is set
+    // only right before a claim returns NONE), so `marked` stays known through it.
+    const again = yield* check(t, me, `${label}/recheck@${at}`); // const again = check()
+    if (again !== NOT_YET) return again; // if (again !== NOT_YET) return again
+    // return this.#blockAt === at && this.#blockSeen === marked ? NOT_YET : RETRY
+    return me.blockAt === at && me.blockSeen === marked ? NOT_YET : RETRY;
+  }
+
+  // #waitSync(check, deadline) with no deadline (remaining is Infinity): bounded-buffer.ts:449-468
   function* waitSync(
     t: ThreadContext,
     me: Instance,
-    check: (t: ThreadContext, me: Instance, caller: string) => Generator<Step, number, number>,
+    check: Check,
     k: number,
   ): Generator<Step, number, number> {
-    const op = check === checkPut ? 'put' : 'get';
+    const label = `${check === checkPut ? 'put' : 'get'}#${k}/wait`;
+    // for (let spins = 0; ; spins++): the budget (#spinBudget) is 0 here (see the top of this file)
     for (;;) {
       // Live here: which call waits (check) for which item (k), and the instance's fields.
-      yield declare(t, `${op}#${k}/wait`, 0, me);
-      const result = yield* check(t, me, `${op}#${k}/wait/check`); // const result = check()
-      if (result !== NOT_YET) return result;
-      // if (spins > 0) continue: SPINS is modelled as 0 (see the top of this file)
-      const at = me.blockAt; // const at = this.#blockAt
-      if (variant === 'conveyor-buffer-no-mark') {
-        // Broken: sleep on the value seen, without setting WAITING first.
-        const again = yield* check(t, me, `${op}#${k}/wait/recheck@${at}`);
-        if (again !== NOT_YET) return again;
-        yield* t.wait(['stamp', at], me.blockSeen);
-        continue;
-      }
-      const marked = me.blockSeen | WAITING; // const marked = this.#blockSeen | WAITING
-      // Register (mark the stamp), then re-check, then sleep.
-      if (marked !== me.blockSeen && (yield t.cas(['stamp', at], me.blockSeen, marked)) !== me.blockSeen) {
-        continue; // Atomics.compareExchange(i32, at, this.#blockSeen, marked) !== this.#blockSeen
-      }
-      const again = yield* check(t, me, `${op}#${k}/wait/recheck@${at}`); // const again = check()
-      if (again !== NOT_YET) return again;
-      // if (this.#blockAt === at && this.#blockSeen === marked) Atomics.wait(i32, at, marked, remaining)
-      if (me.blockAt === at && me.blockSeen === marked) yield* t.wait(['stamp', at], marked);
+      yield declare(t, label, [], me);
+      const result = yield* check(t, me, `${label}/check`); // const result = check()
+      if (result !== NOT_YET) return result; // if (result !== NOT_YET) { ...; return result }
+      // if (spins < budget) continue: never, with a budget of 0
+      // const remaining = deadline.remaining(); if (remaining <= 0): never, remaining is Infinity
+      const registered = yield* register(t, me, check, label); // const registered = this.#register(check)
+      if (registered === RETRY) continue; // if (registered === RETRY) continue
+      if (registered !== NOT_YET) return registered; // if (registered !== NOT_YET) return registered
+      yield* t.wait(['stamp', me.blockAt], me.blockSeen); // Atomics.wait(i32, this.#blockAt, this.#blockSeen, remaining)
     }
   }
 
-  // #setStamp(at, value): bounded-buffer.ts:380
+  // #setStamp(at, value): bounded-buffer.ts:441-443
   function* setStamp(t: ThreadContext, slot: number, value: number): Generator<Step, void, number> {
     // if ((Atomics.exchange(this.#i32, at, value) & WAITING) !== 0) Atomics.notify(this.#i32, at)
     const old = yield t.exchange(['stamp', slot], value | 0);
     if ((old & WAITING) !== 0) yield t.notify(['stamp', slot]);
   }
 
-  // putSync(item): bounded-buffer.ts:454, then #publishOne: bounded-buffer.ts:541
+  // putSync(item): bounded-buffer.ts:522-534, then #publishOne: bounded-buffer.ts:609-613
   function* putSync(t: ThreadContext, me: Instance, item: number, k: number): Generator<Step, void, number> {
+    // const prepared = this.#codec.prepare(item): thread-local
     let position = yield* claimPut(t, me, `put#${k}`); // let position = this.#claimPut(1)
-    if (position === NONE) position = yield* waitSync(t, me, checkPut, k); // this.#waitSync(() => this.#checkPut(1))
-    // #publishOne(position, prepared)
+    // if (position === NONE) { ... this.#waitSync(() => this.#checkPut(1), deadline) }
+    if (position === NONE) position = yield* waitSync(t, me, checkPut, k);
+    // this.#publishOne(position, prepared)
     const slot = position & mask; // const slot = position & (this.#oneLap - 1)
     if (variant === 'conveyor-buffer-publish-first') {
       yield* setStamp(t, slot, position + 1); // broken: publish first
@@ -226,14 +344,17 @@ export function conveyorBufferModel(variant: ConveyorBufferVariant, params: Mode
     yield* setStamp(t, slot, position + 1); // this.#setStamp(STAMPS + slot, position + 1)
   }
 
-  // getSync(): bounded-buffer.ts:597, then #readOne: bounded-buffer.ts:654
+  // getSync(): bounded-buffer.ts:665-676, then #readOne: bounded-buffer.ts:726-731
   function* getSync(t: ThreadContext, me: Instance, k: number): Generator<Step, void, number> {
     let position = yield* checkGet(t, me, `get#${k}`); // let position = this.#checkGet(1)
-    if (position === NOT_YET) position = yield* waitSync(t, me, checkGet, k); // this.#waitSync(() => this.#checkGet(1))
-    // #readOne(position)
+    // if (position === NOT_YET) { ... this.#waitSync(() => this.#checkGet(1), deadline) }
+    if (position === NOT_YET) position = yield* waitSync(t, me, checkGet, k);
+    // this.#readOne(position)
     const slot = position & mask; // const slot = position & (this.#oneLap - 1)
-    yield t.take('buffer', slot); // item = this.#codec.read(slot)
-    yield* setStamp(t, slot, (position + oneLap) & POSITION_MASK); // this.#setStamp(STAMPS + slot, (position + this.#oneLap) & POSITION_MASK)
+    yield t.take('buffer', slot); // const taken = this.#codec.take(slot)
+    // this.#setStamp(STAMPS + slot, (position + this.#oneLap) & POSITION_MASK)
+    yield* setStamp(t, slot, (position + oneLap) & POSITION_MASK);
+    // return this.#codec.decode(taken): thread-local, after the slot is freed
   }
 
   const fresh = (): Instance => ({ tailGuess: 0, headGuess: 0, blockAt: 0, blockSeen: 0 });
