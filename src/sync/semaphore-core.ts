@@ -11,7 +11,9 @@
 // newcomer may barge past the line only while the line is empty. So a waiter cannot starve: once
 // it holds a ticket, every later arrival queues behind it, and a waiter asking for many permits
 // is not overtaken by a stream of small requests. A waiter that times out or aborts marks its
-// ticket cancelled on the BOARD; whoever advances SERVING skips cancelled tickets.
+// ticket cancelled on the BOARD; whoever advances SERVING skips cancelled tickets, and whoever
+// moves SERVING past a ticket wipes its mark, so that no mark survives to the ticket's next lap
+// (tickets are int32 and wrap after 2^32: a stale mark would make a live ticket look cancelled).
 //
 // Sleeping goes through an event count (event-count.ts): every change a sleeper could be waiting
 // for (permits released, the line advanced, a cancellation, a close) is followed by a wake, so a
@@ -24,7 +26,8 @@
 //   0 <= COUNT <= 2^31-1
 //   SERVING <= NEXT_TICKET <= SERVING + LINE_SLOTS            (as int32 differences)
 //   only the holder of ticket SERVING, or a barger while SERVING === NEXT_TICKET, takes permits
-//   BOARD[t & (LINE_SLOTS-1)] === t  ⇔  ticket t was cancelled (until it is overwritten by t + LINE_SLOTS)
+//   BOARD[t & (LINE_SLOTS-1)] === t  ⇒  ticket t was cancelled; the mark is wiped (to a word whose
+//   low bits are not its slot's, so it matches no ticket) by whoever moves SERVING past t
 
 import type { Deadline } from './deadline.js';
 import { EventCount, NOT_YET, TIMED_OUT } from './event-count.js';
@@ -38,7 +41,10 @@ const EVENTS = 1;
 const NEXT_TICKET = 3;
 /** Ticket at the head of the line; advanced by CAS in `advance`, only past served or cancelled tickets. */
 const SERVING = 4;
-/** First word of the cancellation board; word t & (LINE_SLOTS-1) is written by ticket t's canceller. */
+/**
+ * First word of the cancellation board. Word t & (LINE_SLOTS-1) is set to t by ticket t's canceller
+ * (in `leave`) and wiped by CAS to t + 1 by whoever moves SERVING past t (in `advance`).
+ */
 const BOARD = 8;
 
 /** Tickets outstanding at most; further waiters wait to enter the line. A power of two. */
@@ -48,10 +54,13 @@ export const SEMAPHORE_WORDS = BOARD + LINE_SLOTS;
 /** The largest permit count. */
 export const MAX_PERMITS = 0x7fffffff;
 
-/** Outcome of one attempt; a non-negative number is a ticket still waiting. */
-export const ACQUIRED = -1;
+/**
+ * Outcomes of one attempt. Tickets are int32 and take every value as they wrap, so no ticket is
+ * ever returned where one of these could be read instead: the ticket stays in the Place.
+ */
+const ACQUIRED = 0;
 export const CLOSED = -2;
-const NO_TICKET = -3;
+const WAITING = 1;
 
 /** Writes a fresh semaphore's words. Call before the memory is shared. */
 export function initSemaphore(i32: Int32Array, base: number, permits: number): void {
@@ -60,12 +69,13 @@ export function initSemaphore(i32: Int32Array, base: number, permits: number): v
   i32[base + EVENTS + 1] = 0;
   i32[base + NEXT_TICKET] = 0;
   i32[base + SERVING] = 0;
-  // Each board word starts as a ticket of the lap before 0, which no live ticket equals.
-  for (let i = 0; i < LINE_SLOTS; i++) i32[base + BOARD + i] = i - LINE_SLOTS;
+  // Each board word starts wiped: its low bits are not its slot's, so it matches no ticket.
+  for (let i = 0; i < LINE_SLOTS; i++) i32[base + BOARD + i] = wiped(i);
 }
 
-/** A waiter's place: its ticket, or NO_TICKET while it has not joined the line. */
+/** A waiter's place: whether it has joined the line, and its ticket there. */
 export interface Place {
+  inLine: boolean;
   ticket: number;
   /** Permits taken by the last successful attempt. */
   taken: number;
@@ -177,30 +187,27 @@ export class SemaphoreCore {
 
   /**
    * One step of a waiting acquire of n permits (or of 1..n when `upTo`): returns ACQUIRED with
-   * `place.taken` set, CLOSED (the place is given up), or the ticket it still waits with.
+   * `place.taken` set, CLOSED (the place is given up), or WAITING (in line, or waiting to join).
    */
-  attempt(place: Place, n: number, upTo: boolean): number {
+  private attempt(place: Place, n: number, upTo: boolean): number {
     const i32 = this.i32;
     const b = this.base;
-    let ticket = place.ticket;
-    if (ticket === NO_TICKET) {
+    if (!place.inLine) {
       if (Atomics.load(i32, b + NEXT_TICKET) === Atomics.load(i32, b + SERVING)) {
         const got = upTo ? this.tryTakeUpTo(n) : this.tryTake(n) ? n : 0;
         if (got > 0) {
-          place.ticket = NO_TICKET;
           place.taken = got;
           return ACQUIRED;
         }
       }
       if (this.isClosed()) return CLOSED;
-      ticket = this.enterLine();
-      if (ticket === NO_TICKET) return NO_TICKET; // the line is full: wait for it to move
-      place.ticket = ticket;
+      if (!this.enterLine(place)) return WAITING; // the line is full: wait for it to move
     }
+    const ticket = place.ticket;
     if (Atomics.load(i32, b + SERVING) === ticket) {
       const got = upTo ? this.tryTakeUpTo(n) : this.tryTake(n) ? n : 0;
       if (got > 0) {
-        place.ticket = NO_TICKET;
+        place.inLine = false;
         place.taken = got;
         this.advance(ticket);
         return ACQUIRED;
@@ -210,17 +217,21 @@ export class SemaphoreCore {
       this.leave(place);
       return CLOSED;
     }
-    return ticket;
+    return WAITING;
   }
 
-  /** Takes a ticket, or returns NO_TICKET when LINE_SLOTS tickets are outstanding. */
-  private enterLine(): number {
+  /** Takes a ticket into `place`; false when LINE_SLOTS tickets are outstanding. */
+  private enterLine(place: Place): boolean {
     const i32 = this.i32;
     const b = this.base;
     for (;;) {
       const next = Atomics.load(i32, b + NEXT_TICKET);
-      if (((next - Atomics.load(i32, b + SERVING)) | 0) >= LINE_SLOTS) return NO_TICKET;
-      if (Atomics.compareExchange(i32, b + NEXT_TICKET, next, (next + 1) | 0) === next) return next;
+      if (((next - Atomics.load(i32, b + SERVING)) | 0) >= LINE_SLOTS) return false;
+      if (Atomics.compareExchange(i32, b + NEXT_TICKET, next, (next + 1) | 0) === next) {
+        place.inLine = true;
+        place.ticket = next;
+        return true;
+      }
     }
   }
 
@@ -229,22 +240,32 @@ export class SemaphoreCore {
     const i32 = this.i32;
     const b = this.base;
     if (Atomics.compareExchange(i32, b + SERVING, from, (from + 1) | 0) !== from) return;
+    this.wipeMark(from);
     let head = (from + 1) | 0;
     while (
       head !== Atomics.load(i32, b + NEXT_TICKET) &&
       Atomics.load(i32, b + BOARD + (head & (LINE_SLOTS - 1))) === head
     ) {
       if (Atomics.compareExchange(i32, b + SERVING, head, (head + 1) | 0) !== head) break;
+      this.wipeMark(head);
       head = (head + 1) | 0;
     }
     this.wake();
   }
 
+  /**
+   * Wipes ticket t's cancellation mark, if it is there, once SERVING has moved past t. By CAS, not
+   * a store: ticket t + LINE_SLOTS may already have been issued and cancelled, and its mark stays.
+   */
+  private wipeMark(t: number): void {
+    Atomics.compareExchange(this.i32, this.base + BOARD + (t & (LINE_SLOTS - 1)), t, wiped(t));
+  }
+
   /** Gives up a place in line (timeout, abort, close) and leaves no trace. */
   leave(place: Place): void {
+    if (!place.inLine) return;
+    place.inLine = false;
     const ticket = place.ticket;
-    if (ticket === NO_TICKET) return;
-    place.ticket = NO_TICKET;
     // Mark first, then try to advance: if we are at the head now, nobody else will move past us;
     // if we are not, whoever reaches our ticket later reads the mark (written before their CAS).
     Atomics.store(this.i32, this.base + BOARD + (ticket & (LINE_SLOTS - 1)), ticket);
@@ -284,6 +305,11 @@ export class SemaphoreCore {
   }
 }
 
+/** A board word for slot t & (LINE_SLOTS-1) that equals no ticket: its low bits are the next slot's. */
+function wiped(t: number): number {
+  return (t + 1) | 0;
+}
+
 function newPlace(): Place {
-  return { ticket: NO_TICKET, taken: 0 };
+  return { inLine: false, ticket: 0, taken: 0 };
 }

@@ -108,6 +108,31 @@ describe('Semaphore', () => {
       expect(semaphore.value).toBe(0);
     });
 
+    it('keeps serving every waiter while its ticket counter wraps past 2^32, with some waiters giving up', async () => {
+      const semaphore = new Semaphore(0);
+      // Four views in one thread hold four tickets at once (each view queues its own acquirers).
+      const views = [semaphore, ...[1, 2, 3].map(() => Semaphore.from(semaphore.handle))];
+      const words = new Int32Array(semaphore.handle.memory);
+      const NEXT_TICKET = 2 + 3;
+      const SERVING = 2 + 4;
+      words[NEXT_TICKET] = -300; // 300 tickets before the counter wraps to 0
+      words[SERVING] = -300;
+      for (let round = 0; round < 150; round++) {
+        const quitter = new AbortController();
+        const quits = round % 4; // the view whose waiter gives up this round
+        const waits = views.map((view, i) =>
+          view.acquire(i === quits ? { signal: quitter.signal } : { timeout: 2_000 }),
+        );
+        await tick(0);
+        quitter.abort('gave up');
+        await expect(waits[quits]).rejects.toBe('gave up');
+        semaphore.release(3);
+        await Promise.all(waits.filter((_, i) => i !== quits));
+      }
+      expect(words[NEXT_TICKET]).toBeGreaterThan(0); // the counter did wrap
+      expect(semaphore.value).toBe(0);
+    });
+
     it('rejects release(0), release(-1) and a release past 2^31-1, changing nothing (test_threading: BoundedSemaphore released too many times)', () => {
       const semaphore = new Semaphore(2 ** 31 - 2);
       expect(() => semaphore.release(0)).toThrow(/permits must be an integer from 1/);
