@@ -276,9 +276,11 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
 
   /** Items put (or being put) and not yet got: a snapshot, not reliable while others work. */
   get size(): number {
-    const tail = Atomics.load(this.#i32, TAIL) & POSITION_MASK;
+    // HEAD first: TAIL read later is at or past it, so the distance never goes negative (it would
+    // wrap to about 2^30); gets and puts between the two loads can only make it too large.
     const head = Atomics.load(this.#i32, HEAD);
-    return this.#distance(this.#sequence(head), this.#sequence(tail));
+    const tail = Atomics.load(this.#i32, TAIL) & POSITION_MASK;
+    return Math.min(this.#distance(this.#sequence(head), this.#sequence(tail)), this.#capacity);
   }
 
   /** Items put before `position`, modulo the period. */

@@ -12,6 +12,31 @@ interface Outcome {
   put: number[][];
   got: number[][];
   discarded: number[];
+  /** The smallest and largest `size` the main thread saw while the workers ran. */
+  sizes: { min: number; max: number; samples: number };
+  capacity: number;
+}
+
+/** Reads `buffer.size` on every turn of the event loop until `stop()`. */
+function sampleSizes(buffer: BoundedBuffer<number>) {
+  const sizes = { min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY, samples: 0 };
+  let running = true;
+  const sample = () => {
+    for (let i = 0; i < 10; i++) {
+      const size = buffer.size;
+      sizes.min = Math.min(sizes.min, size);
+      sizes.max = Math.max(sizes.max, size);
+      sizes.samples++;
+    }
+    if (running) setImmediate(sample);
+  };
+  sample();
+  return {
+    stop: () => {
+      running = false;
+      return sizes;
+    },
+  };
 }
 
 async function run(options: {
@@ -36,6 +61,7 @@ async function run(options: {
         seed: options.seed * 100 + id,
       } satisfies ActorJob,
     });
+  const sampler = sampleSizes(buffer);
   const consumers = Array.from({ length: options.consumers }, (_, i) => start('consumer', i));
   const producers = Array.from({ length: options.producers }, (_, i) => start('producer', i));
   const producerReports = producers.map((w) => firstMessage<ActorReport>(w, 60_000));
@@ -52,10 +78,14 @@ async function run(options: {
   const put = (await Promise.all(producerReports)).map((r) => r.items);
   const got = (await Promise.all(consumerReports)).map((r) => r.items);
   await Promise.all([...producers, ...consumers].map((w) => w.terminate()));
-  return { put, got, discarded };
+  return { put, got, discarded, sizes: sampler.stop(), capacity: options.capacity };
 }
 
-function expectNothingLost({ put, got, discarded }: Outcome): void {
+function expectNothingLost({ put, got, discarded, sizes, capacity }: Outcome): void {
+  // Not lost, but reported: size is a snapshot, and must stay a possible one.
+  expect(sizes.samples).toBeGreaterThan(0);
+  expect(sizes.min).toBeGreaterThanOrEqual(0);
+  expect(sizes.max).toBeLessThanOrEqual(capacity);
   const sorted = (xs: number[]) => Float64Array.from(xs).sort();
   const allPut = put.flat();
   const allTaken = [...got.flat(), ...discarded];
