@@ -10,6 +10,7 @@ export function describe(value: unknown): string {
     const name = (value as object).constructor?.name ?? 'Object';
     return `a ${typeof value === 'function' ? 'function' : name}`;
   }
+  if (Object.is(value, -0)) return '-0 (number)'; // String(-0) is '0'
   return `${String(value)} (${typeof value})`;
 }
 

@@ -1,6 +1,7 @@
 // `conveyor run`'s flags: parsing and validation. Every bad input becomes one UsageError whose
 // message names the flag and the bad value; the command prints it with the usage and exits 2.
 import { parseArgs } from 'node:util';
+import { MAX_CAPACITY as BUFFER_MAX_CAPACITY } from '../queue/bounded-buffer.js';
 
 /** A sleep after each item, in milliseconds before --time-scale: fixed (min === max) or a range. */
 export interface SleepRange {
@@ -47,7 +48,8 @@ export const SEED_DEFAULTS: Readonly<RunOptions> = Object.freeze({
 });
 
 export const MAX_ITEMS = 1_000_000;
-export const MAX_CAPACITY = 1_000_000;
+/** The library's own limit, so that a run accepts every capacity a BoundedBuffer does. */
+export const MAX_CAPACITY = BUFFER_MAX_CAPACITY;
 export const MAX_ACTORS = 64;
 const MAX_SLEEP_MS = 3_600_000;
 
@@ -75,7 +77,7 @@ Options:
   -v, --version        show conveyor's version
 
 Examples:
-  conveyor run                                   the seed's run, live (about 53 s)
+  conveyor run                                   the seed's run, live (about 50 s)
   conveyor run --time-scale 0.01                 the same, in about half a second
   conveyor run --producers 3 --consumers 2 --consume-ms 100-400 --seed 7 --chart run.svg`;
 

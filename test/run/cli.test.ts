@@ -16,7 +16,7 @@ async function inProcess(argv: string[]): Promise<{ code: number; stdout: string
 
 describe('conveyor run on bad input', () => {
   it.each([
-    [['--capacity', '0'], "--capacity must be an integer from 1 to 1000000, got '0'"],
+    [['--capacity', '0'], "--capacity must be an integer from 1 to 1048576, got '0'"],
     [['--items', '-1'], "--items must be an integer from 1 to 1000000, got '-1'"],
     [['--time-scale', 'abc'], "--time-scale must be a number from 0 to 1000 (such as 0.01), got 'abc'"],
     [['--frobnicate'], 'unknown option --frobnicate'],
@@ -45,7 +45,7 @@ describe('conveyor run on bad input', () => {
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr.split('\n')[0]).toBe(
-      "conveyor run: --capacity must be an integer from 1 to 1000000, got '0'",
+      "conveyor run: --capacity must be an integer from 1 to 1048576, got '0'",
     );
   });
 
