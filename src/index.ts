@@ -14,6 +14,7 @@ export {
   type BoundedBufferHandle,
   type BoundedBufferOptions,
   MAX_CAPACITY,
+  type RecoveryReport,
 } from './queue/bounded-buffer.js';
 export { Channel, type ChannelOptions, MAX_CHANNEL_CAPACITY } from './queue/channel.js';
 export type { Codec, CodecName } from './queue/codec.js';

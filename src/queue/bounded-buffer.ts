@@ -37,7 +37,32 @@
 //   unfinished (taskDone/join) === puts claimed − DONE, counted modulo the positions' period
 // Memory: writing an item happens-before the store that publishes its stamp, which happens-before
 // the get that reads that stamp and then the item (all stamp accesses are Atomics).
+//
+// Dead threads
+// ------------
+// A thread that dies (worker.terminate(), an uncaught error, running out of memory) between a
+// claim and its publish leaves a slot that every other thread would wait on forever. So each
+// thread keeps an ENTRY in a table of intents: right before each claiming CAS it writes the claim
+// it is about to make (+n puts or -n gets, at position p), and clears it when the CAS fails. It
+// never needs to clear it after success: once the claim is published (or freed) the stamp shows it.
+// A claim and its publish (or free) run in one synchronous stretch, with no await in between, so
+// the entry always names the thread's one unfinished claim, if it has one.
+//
+// `recover(threadId)`, called once that thread has exited, marks its entries DEAD and resolves
+// each: the thread made the claim in its entry iff the claim's CAS went through (TAIL or HEAD has
+// passed p), the slot at p is still unpublished (or unfreed), and no live thread's entry names the
+// same claim (a live claimer keeps its entry until it has published, so reading the entries
+// between the two checks decides it). A dead get's unfreed items are taken out and handed back;
+// a dead put's positions become a TOMBSTONE entry that the next getter reaching p skips whole,
+// freeing its slots: its producer never saw it succeed, and no getter ever sees part of it.
+//
+//   entry OWNER: 0 free | threadId + 1 (live) | DEAD (being recovered) | TOMBSTONE (skip the put)
+//   entry CLAIM, POSITION: written (plain stores) only by the owner, before its claiming CAS,
+//     whose full barrier publishes them; read by recover() once the owner is dead or, for live
+//     entries, to learn that a claim belongs to a live thread
+//   TOMBSTONES counts TOMBSTONE entries; a getter stuck at an unpublished slot looks for one
 
+import { threadId, type Worker } from 'node:worker_threads';
 import { BufferCorruptedError, QueueClosedError, TaskDoneError } from '../errors.js';
 import { checkInteger, checkOptions, describe } from '../internal/validate.js';
 import { checkWaitOptions, Deadline, NO_DEADLINE, raceAbort, type WaitOptions } from '../sync/deadline.js';
@@ -76,12 +101,34 @@ const TAIL = 16;
 const HEAD = 32;
 /** taskDone() calls (and items discarded by close) so far, modulo the period; CAS by both. */
 const DONE = 48;
+/** TOMBSTONE entries not yet skipped: added by recover(), taken away by the getter that skips one. */
+const TOMBSTONES = 56;
+/**
+ * The intents table: ENTRIES entries of ENTRY_WORDS words from ENTRIES_AT (see "Dead threads").
+ * OWNER is claimed by CAS (0 → threadId + 1) on a thread's first claim, set to DEAD or TOMBSTONE
+ * by recover(), and freed (0) by recover() or by the getter that skips a tombstone.
+ */
+const ENTRIES_AT = 64;
+const ENTRIES = 128;
+const ENTRY_WORDS = 4;
+const OWNER = 0;
+/** +n: a put of n items; -n: a get of up to n; 0: no claim in progress. Written by the owner. */
+const CLAIM = 1;
+/** The position the claim starts at. Written by the owner after CLAIM. */
+const CLAIM_AT = 2;
+const DEAD = -1;
+const TOMBSTONE = -2;
+/** This thread's mark in OWNER. */
+const ME = threadId + 1;
 /**
  * stamp[i] at STAMPS + i. Its position bits are written (exchange) only by the thread that
  * claimed slot i's current position; its WAITING bit is set (CAS) by sleepers and cleared by the
  * next exchange, or by close.
  */
-const STAMPS = 64;
+const STAMPS = ENTRIES_AT + ENTRIES * ENTRY_WORDS;
+/** A view's #entry when the intents table was full: its claims are not recorded. */
+const UNTRACKED = -1;
+let warnedUntracked = false;
 
 const CLOSED_MARK = 1 << 31;
 const WAITING = 1 << 31;
@@ -89,6 +136,10 @@ const POSITION_MASK = 0x7fffffff;
 /** tryClaim results besides a position (positions are never negative). */
 const NONE = -1;
 const CLOSED = -2;
+/** #resolveClaim's answers. */
+const MINE = 1;
+const NOT_MINE = 2;
+const UNDECIDED = 3;
 /** #register's answer when the stamp changed under it: check again. */
 const RETRY: unique symbol = Symbol('retry');
 /**
@@ -98,6 +149,13 @@ const RETRY: unique symbol = Symbol('retry');
 const SPINS = 20;
 /** The most checks before sleeping: a few tens of microseconds. */
 const MAX_SPINS = 2000;
+/**
+ * How long tryPut/tryGet wait out another thread's put or get in progress on the slot they need
+ * (normally microseconds) before answering full or empty: that thread may have died mid-call.
+ */
+const TRY_PATIENCE = 1000;
+/** How long close({ immediate: true }) waits for puts in progress before leaving them to getters. */
+const CLOSE_PATIENCE = 1000;
 
 export interface BoundedBufferOptions<T> {
   /** Slots in the ring: an integer from 1 to 1048576. */
@@ -111,6 +169,29 @@ export interface BoundedBufferOptions<T> {
 export interface BoundedBufferHandle extends SharedHandle {
   readonly kind: 'BoundedBuffer';
 }
+
+/** What `recover(threadId)` repaired after a thread died in the middle of a call. */
+export interface RecoveryReport<T> {
+  /** The dead thread. */
+  readonly threadId: number;
+  /** Items of puts it had claimed room for but not published: dropped whole (its put never returned). */
+  readonly droppedPuts: number;
+  /** Items its unfinished get had claimed but not taken out: removed, counted done, handed back here. */
+  readonly returned: T[];
+  /**
+   * Claims that could not be told apart from a live thread's within a second (two threads died
+   * racing for the same slot, and the other is not recovered yet): the next recover() resolves them.
+   */
+  readonly undecided: number;
+}
+
+/** A RecoveryReport being filled in, and the first decoder error met on the way. */
+type Repair<T> = { -readonly [K in keyof RecoveryReport<T>]: RecoveryReport<T>[K] } & { failure?: unknown };
+
+/** Frees the intents entry of a view that was garbage-collected (it cannot be mid-claim). */
+const entryReaper = new FinalizationRegistry<{ i32: Int32Array; entry: number }>(({ i32, entry }) => {
+  Atomics.compareExchange(i32, entry + OWNER, ME, 0);
+});
 
 interface Layout {
   capacity: number;
@@ -162,11 +243,17 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
   #headGuess = 0;
   /** Slots the last successful #claimGet took. */
   #claimed = 0;
+  /** The item the last successful #getOne copied out, not yet decoded. */
+  #taken: unknown;
   /** Where the last failed claim would sleep: a stamp's index and the value seen there. */
   #blockAt = 0;
   #blockSeen = 0;
   /** Checks the next blocking call makes before it sleeps (adapted, per thread). */
   #spinBudget = SPINS;
+  /** Word index of this view's intents entry; 0 until its first claim, UNTRACKED if the table was full. */
+  #entry = 0;
+  /** The CLAIM word this view last wrote to its entry (to skip rewriting the same size). */
+  #intent = 0;
   static #opening: { i32: Int32Array; layout: Layout } | undefined;
 
   constructor(options: BoundedBufferOptions<T>) {
@@ -314,13 +401,16 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
    * are not all free (the buffer is too full; #blockAt/#blockSeen say where to sleep).
    *
    * A slot still holding last lap's item is "full" only if no get has claimed that item yet; if
-   * one has, the get is in the middle of reading it, and we wait for it to free the slot (as a
-   * lock-based queue would wait for the lock): so `tryPut` reports full only when it is.
+   * one has, the get is in the middle of reading it. A try call (`patience` > 0) waits for it to
+   * free the slot, as a lock-based queue would wait for the lock, so that `tryPut` reports full
+   * only when it is; but for `patience` ms at most, since that get's thread may have died. A
+   * blocking call (`patience` 0) sleeps on that slot like any waiter.
    */
-  #claimPut(n: number): number {
+  #claimPut(n: number, patience = 0): number {
     const i32 = this.#i32;
     const mask = this.#oneLap - 1;
     let tail = this.#tailGuess;
+    let waitingSince = 0;
     for (;;) {
       if ((tail & CLOSED_MARK) !== 0) return CLOSED;
       let position = tail;
@@ -339,7 +429,14 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
         const filled = value === ((lastLap + 1) & POSITION_MASK);
         if (!filled && value !== lastLap) throw corrupted(`slot ${position & mask}`, stamp);
         if (filled && this.#claimedByGet(lastLap)) {
-          this.#awaitChange(at, stamp); // a get is reading last lap's item: it frees the slot soon
+          // A get is reading last lap's item: it frees the slot soon.
+          if (patience === 0 || (waitingSince !== 0 && performance.now() - waitingSince >= patience)) {
+            this.#blockAt = at;
+            this.#blockSeen = stamp;
+            return NONE;
+          }
+          if (waitingSince === 0) waitingSince = performance.now();
+          this.#awaitChange(at, stamp);
           break;
         }
         this.#blockAt = at;
@@ -351,11 +448,13 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
         this.#checkPosition(tail & POSITION_MASK, 'TAIL', tail);
         continue;
       }
+      this.#intend(n, tail);
       const seen = Atomics.compareExchange(i32, TAIL, tail, position);
       if (seen === tail) {
         this.#tailGuess = position;
         return tail;
       }
+      this.#forget();
       tail = seen;
     }
   }
@@ -365,12 +464,15 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
    * #claimed), or NONE when the first is not filled (#blockAt/#blockSeen say where to sleep).
    *
    * A slot at HEAD that a put has claimed but not yet filled is not "empty": the put is in the
-   * middle of writing, and we wait for it to publish, so `tryGet` reports empty only when it is.
+   * middle of writing. A try call (`patience` > 0) waits for it to publish, so that `tryGet`
+   * reports empty only when it is; but for `patience` ms at most, since that put's thread may have
+   * died. A blocking call (`patience` 0) sleeps on that slot like any waiter.
    */
-  #claimGet(max: number): number {
+  #claimGet(max: number, patience = 0): number {
     const i32 = this.#i32;
     const mask = this.#oneLap - 1;
     let head = this.#headGuess;
+    let waitingSince = 0;
     for (;;) {
       let position = head;
       let n = 0;
@@ -382,12 +484,14 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
         position = this.#advance(position, 1);
       }
       if (n > 0) {
+        this.#intend(-n, head);
         const seen = Atomics.compareExchange(i32, HEAD, head, position);
         if (seen === head) {
           this.#headGuess = position;
           this.#claimed = n;
           return head;
         }
+        this.#forget();
         head = seen;
         continue;
       }
@@ -402,8 +506,13 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
       if (value !== head && value !== ((head - mask) & POSITION_MASK))
         throw corrupted(`slot ${head & mask}`, stamp);
       if (value === head && (Atomics.load(i32, TAIL) & POSITION_MASK) !== head) {
-        this.#awaitChange(at, stamp); // a put has claimed this slot and is writing it
-        continue;
+        // A put has claimed this slot and is writing it, unless it died: then skip its claim.
+        if (Atomics.load(i32, TOMBSTONES) !== 0 && this.#skipDeadPut(head)) continue;
+        if (patience !== 0 && (waitingSince === 0 || performance.now() - waitingSince < patience)) {
+          if (waitingSince === 0) waitingSince = performance.now();
+          this.#awaitChange(at, stamp);
+          continue;
+        }
       }
       this.#blockAt = at;
       this.#blockSeen = stamp;
@@ -424,18 +533,113 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
   }
 
   /**
-   * Waits until stamp word `at` no longer holds `seen`: another thread is in the middle of an
-   * operation on that slot. It spins a little, then sleeps on the stamp like any waiter.
+   * Waits a while for stamp word `at` to change from `seen`: another thread is in the middle of an
+   * operation on that slot. It spins a little, then sleeps on the stamp like any waiter, for at
+   * most 10 ms: the caller looks again, since that thread may have died and been recovered.
    */
   #awaitChange(at: number, seen: number): void {
     const i32 = this.#i32;
     for (let spin = 0; spin < SPINS; spin++) if (Atomics.load(i32, at) !== seen) return;
-    for (;;) {
-      const marked = seen | WAITING;
-      if (marked !== seen && Atomics.compareExchange(i32, at, seen, marked) !== seen) return;
-      Atomics.wait(i32, at, marked, 10);
-      if (Atomics.load(i32, at) !== marked) return;
-      seen = marked;
+    const marked = seen | WAITING;
+    if (marked !== seen && Atomics.compareExchange(i32, at, seen, marked) !== seen) return;
+    Atomics.wait(i32, at, marked, 10);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Intents (see "Dead threads")
+
+  /** Records the claim this thread is about to make with a CAS: +n puts or -n gets at `position`. */
+  #intend(claim: number, position: number): void {
+    let entry = this.#entry;
+    if (entry <= 0) {
+      if (entry === UNTRACKED) return;
+      entry = this.#enter();
+      if (entry === UNTRACKED) return;
+    }
+    const i32 = this.#i32;
+    // Plain stores: the claiming CAS that follows (a full barrier) publishes them.
+    if (this.#intent !== claim) {
+      i32[entry + CLAIM] = claim;
+      this.#intent = claim;
+    }
+    i32[entry + CLAIM_AT] = position;
+  }
+
+  /** The claim's CAS failed: this thread claims nothing now. */
+  #forget(): void {
+    const entry = this.#entry;
+    if (entry <= 0) return;
+    this.#i32[entry + CLAIM] = 0;
+    this.#intent = 0;
+  }
+
+  /** Takes a free entry in the intents table for this view (once). */
+  #enter(): number {
+    const i32 = this.#i32;
+    for (let entry = ENTRIES_AT; entry < STAMPS; entry += ENTRY_WORDS) {
+      if (Atomics.load(i32, entry + OWNER) !== 0) continue;
+      if (Atomics.compareExchange(i32, entry + OWNER, 0, ME) !== 0) continue;
+      i32[entry + CLAIM] = 0; // a freed entry may still hold its last owner's claim
+      this.#intent = 0;
+      this.#entry = entry;
+      entryReaper.register(this, { i32, entry });
+      return entry;
+    }
+    this.#entry = UNTRACKED;
+    if (!warnedUntracked) {
+      warnedUntracked = true;
+      process.emitWarning(
+        `a BoundedBuffer is used by more than ${ENTRIES} live threads (or views); the rest work, but ` +
+          'recover() cannot repair what they leave if they die mid-call. Let exited threads be ' +
+          'recovered (buffer.watch(worker)) to free their entries.',
+        { code: 'CONVEYOR_UNTRACKED_THREAD' },
+      );
+    }
+    return UNTRACKED;
+  }
+
+  /** Whether a live thread's entry names the claim (sign of `claim`) at `position`. */
+  #liveIntent(claim: number, position: number): boolean {
+    const i32 = this.#i32;
+    for (let entry = ENTRIES_AT; entry < STAMPS; entry += ENTRY_WORDS) {
+      if (Atomics.load(i32, entry + OWNER) <= 0) continue;
+      const other = Atomics.load(i32, entry + CLAIM);
+      if (Math.sign(other) === Math.sign(claim) && Atomics.load(i32, entry + CLAIM_AT) === position)
+        return true;
+    }
+    return false;
+  }
+
+  /**
+   * A getter stuck at `head`, whose put never published: if recover() made that put a tombstone,
+   * moves HEAD past its positions and frees their slots. True if HEAD has moved (by us or another).
+   */
+  #skipDeadPut(head: number): boolean {
+    const i32 = this.#i32;
+    for (let entry = ENTRIES_AT; entry < STAMPS; entry += ENTRY_WORDS) {
+      if (Atomics.load(i32, entry + OWNER) !== TOMBSTONE || Atomics.load(i32, entry + CLAIM_AT) !== head)
+        continue;
+      const n = Atomics.load(i32, entry + CLAIM);
+      if (n < 1 || n > this.#capacity) throw corrupted('a tombstone', n);
+      // The entry stays a tombstone until HEAD has passed it, so it cannot be reused under us.
+      if (Atomics.compareExchange(i32, HEAD, head, this.#advance(head, n)) !== head) return true;
+      this.#freeSlots(head, n);
+      this.#finishTasks(n); // its items were counted for join() when their positions were claimed
+      Atomics.store(i32, entry + CLAIM, 0);
+      Atomics.store(i32, entry + OWNER, 0); // free the entry, after its slots
+      Atomics.sub(i32, TOMBSTONES, 1);
+      return true;
+    }
+    return false;
+  }
+
+  /** Frees n slots from `position` for the next lap (their items are gone or were taken). */
+  #freeSlots(position: number, n: number): void {
+    const mask = this.#oneLap - 1;
+    let p = position;
+    for (let k = 0; k < n; k++) {
+      this.#setStamp(STAMPS + (p & mask), (p + this.#oneLap) & POSITION_MASK); // publish: free for the next lap
+      p = this.#advance(p, 1);
     }
   }
 
@@ -514,44 +718,56 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
 
   tryPut(item: T): boolean {
     const prepared = this.#codec.prepare(item);
-    const position = this.#claimPut(1);
-    if (position === NONE) return false;
+    const position = this.#putOne(prepared, TRY_PATIENCE);
+    if (position === NOT_YET) return false;
     if (position === CLOSED) throw closedForPut(item);
-    this.#publishOne(position, prepared);
     return true;
   }
 
   putSync(item: T, options?: WaitOptions): void {
     const prepared = this.#codec.prepare(item);
     checkWaitOptions(options);
-    let position = this.#claimPut(1);
-    if (position === NONE) {
+    let position = this.#putOne(prepared);
+    if (position === NOT_YET) {
       const deadline = deadlineOf(options);
-      const result = this.#waitSync(() => this.#checkPut(1), deadline);
+      const result = this.#waitSync(() => this.#putOne(prepared), deadline);
       if (result === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.putSync');
       position = result;
     }
     if (position === CLOSED) throw closedForPut(item);
-    this.#publishOne(position, prepared);
   }
 
   async put(item: T, options?: WaitOptions): Promise<void> {
     const prepared = this.#codec.prepare(item);
     checkWaitOptions(options);
-    let position = this.#claimPut(1);
-    if (position === NONE) {
+    let position = this.#putOne(prepared);
+    if (position === NOT_YET) {
       const deadline = deadlineOf(options);
-      const result = await this.#waitAsync(() => this.#checkPut(1), deadline);
+      const result = await this.#waitAsync(() => this.#putOne(prepared), deadline);
       if (result === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.put');
       position = result;
     }
     if (position === CLOSED) throw closedForPut(item);
-    this.#publishOne(position, prepared);
   }
 
-  #checkPut(n: number): number | typeof NOT_YET {
+  /**
+   * Claims a slot and publishes the item in it, in one synchronous stretch (so that this thread's
+   * intents entry names its claim until the item is out: see "Dead threads"). Returns the
+   * position, CLOSED, or NOT_YET when the buffer is full.
+   */
+  #putOne(prepared: unknown, patience = 0): number | typeof NOT_YET {
+    const position = this.#claimPut(1, patience);
+    if (position === NONE) return NOT_YET;
+    if (position !== CLOSED) this.#publishOne(position, prepared);
+    return position;
+  }
+
+  /** As #putOne, for the n prepared items from `from`: all claimed and published, or none. */
+  #putChunk(prepared: unknown[], from: number, n: number): number | typeof NOT_YET {
     const position = this.#claimPut(n);
-    return position === NONE ? NOT_YET : position;
+    if (position === NONE) return NOT_YET;
+    if (position !== CLOSED) this.#publish(position, prepared, from, n);
+    return position;
   }
 
   putManySync(items: Iterable<T>, options?: WaitOptions): void {
@@ -560,16 +776,15 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     let deadline: Deadline | undefined;
     for (let done = 0; done < list.length; ) {
       const n = Math.min(this.#capacity, list.length - done);
-      let position = this.#claimPut(n);
-      if (position === NONE) {
+      let position = this.#putChunk(prepared, done, n);
+      if (position === NOT_YET) {
         deadline ??= deadlineOf(options);
-        const result = this.#waitSync(() => this.#checkPut(n), deadline);
+        const result = this.#waitSync(() => this.#putChunk(prepared, done, n), deadline);
         if (result === TIMED_OUT)
           throw withItems(deadline.timeoutError('BoundedBuffer.putManySync'), list, done);
         position = result;
       }
       if (position === CLOSED) throw closedForPutMany(list, done);
-      this.#publish(position, prepared, done, n);
       done += n;
     }
   }
@@ -580,12 +795,13 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     let deadline: Deadline | undefined;
     for (let done = 0; done < list.length; ) {
       const n = Math.min(this.#capacity, list.length - done);
-      let position = this.#claimPut(n);
-      if (position === NONE) {
+      let position = this.#putChunk(prepared, done, n);
+      if (position === NOT_YET) {
         let result: number | typeof TIMED_OUT;
         try {
           deadline ??= deadlineOf(options);
-          result = await this.#waitAsync(() => this.#checkPut(n), deadline);
+          const from = done;
+          result = await this.#waitAsync(() => this.#putChunk(prepared, from, n), deadline);
         } catch (reason) {
           throw withItems(reason, list, done);
         }
@@ -593,7 +809,6 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
         position = result;
       }
       if (position === CLOSED) throw closedForPutMany(list, done);
-      this.#publish(position, prepared, done, n);
       done += n;
     }
   }
@@ -647,9 +862,9 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
   // Getting
 
   /** NONE-or-position when getting is possible, CLOSED once closed and drained (or immediately). */
-  #checkGet(max: number): number | typeof NOT_YET {
+  #checkGet(max: number, patience = 0): number | typeof NOT_YET {
     const i32 = this.#i32;
-    const position = this.#claimGet(max);
+    const position = this.#claimGet(max, patience);
     if (position !== NONE) return position;
     // Drained: marked (no put will claim again) and every claimed position has been got.
     const tail = Atomics.load(i32, TAIL);
@@ -658,87 +873,117 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
   }
 
   tryGet(): TryGetResult<T> {
-    const position = this.#checkGet(1);
+    const position = this.#getOne(TRY_PATIENCE);
     if (position === NOT_YET) return { ok: false };
     if (position === CLOSED) throw closedForGet();
-    return { ok: true, value: this.#readOne(position) };
+    return { ok: true, value: this.#codec.decode(this.#taken) };
   }
 
   getSync(options?: WaitOptions): T {
     checkWaitOptions(options);
-    let position = this.#checkGet(1);
+    let position = this.#getOne();
     if (position === NOT_YET) {
       const deadline = deadlineOf(options);
-      const result = this.#waitSync(() => this.#checkGet(1), deadline);
+      const result = this.#waitSync(() => this.#getOne(), deadline);
       if (result === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.getSync');
       position = result;
     }
     if (position === CLOSED) throw closedForGet();
-    return this.#readOne(position);
+    return this.#codec.decode(this.#taken); // no await since #getOne: #taken is still ours
   }
 
   async get(options?: WaitOptions): Promise<T> {
     checkWaitOptions(options);
-    let position = this.#checkGet(1);
+    const position = this.#getOne();
     if (position === NOT_YET) {
       const deadline = deadlineOf(options);
-      const result = await this.#waitAsync(() => this.#checkGet(1), deadline);
+      let taken: unknown;
+      const result = await this.#waitAsync(() => {
+        const got = this.#getOne();
+        if (got !== NOT_YET) taken = this.#taken; // before the await: other calls reuse #taken
+        return got;
+      }, deadline);
       if (result === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.get');
-      position = result;
+      if (result === CLOSED) throw closedForGet();
+      return this.#codec.decode(taken);
     }
     if (position === CLOSED) throw closedForGet();
-    return this.#readOne(position);
+    return this.#codec.decode(this.#taken);
+  }
+
+  /**
+   * Claims the item at HEAD, copies it into #taken and frees its slot, in one synchronous stretch
+   * (so that this thread's intents entry names its claim until the slot is free: see "Dead
+   * threads"). Returns the position, CLOSED or NOT_YET. Decoding is left to the caller.
+   */
+  #getOne(patience = 0): number | typeof NOT_YET {
+    const position = this.#checkGet(1, patience);
+    if (position === NOT_YET || position === CLOSED) return position;
+    const slot = position & (this.#oneLap - 1);
+    this.#taken = this.#codec.take(slot);
+    this.#setStamp(STAMPS + slot, (position + this.#oneLap) & POSITION_MASK); // publish: free for the next lap
+    return position;
   }
 
   getManySync(max: number, options?: WaitOptions): T[] {
     checkInteger('max', max, 1, Number.MAX_SAFE_INTEGER);
     const limit = Math.min(max, this.#capacity);
     checkWaitOptions(options);
-    let position = this.#checkGet(limit);
-    if (position === NOT_YET) {
+    const out: T[] = [];
+    let taken = this.#getMany(limit, out);
+    if (taken === NOT_YET) {
       const deadline = deadlineOf(options);
-      const result = this.#waitSync(() => this.#checkGet(limit), deadline);
+      const result = this.#waitSync(() => this.#checkGetMany(limit, out, (t) => (taken = t)), deadline);
       if (result === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.getManySync');
-      position = result;
+      if (result === CLOSED) taken = CLOSED;
     }
-    if (position === CLOSED) throw closedForGet();
-    return this.#read(position, this.#claimed, []);
+    if (taken === CLOSED) throw closedForGet();
+    return this.#decodeAll(taken as unknown[], out);
   }
 
   async getMany(max: number, options?: WaitOptions): Promise<T[]> {
     checkInteger('max', max, 1, Number.MAX_SAFE_INTEGER);
     const limit = Math.min(max, this.#capacity);
     checkWaitOptions(options);
-    let position = this.#checkGet(limit);
-    if (position === NOT_YET) {
+    const out: T[] = [];
+    let taken = this.#getMany(limit, out);
+    if (taken === NOT_YET) {
       const deadline = deadlineOf(options);
-      const result = await this.#waitAsync(() => this.#checkGet(limit), deadline);
+      const result = await this.#waitAsync(
+        () => this.#checkGetMany(limit, out, (t) => (taken = t)),
+        deadline,
+      );
       if (result === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.getMany');
-      position = result;
+      if (result === CLOSED) taken = CLOSED;
     }
-    if (position === CLOSED) throw closedForGet();
-    return this.#read(position, this.#claimed, []);
+    if (taken === CLOSED) throw closedForGet();
+    return this.#decodeAll(taken as unknown[], out);
+  }
+
+  /** As #getOne for up to `max` items: claims, copies out and frees them (fixed codecs straight into `out`). */
+  #getMany(max: number, out: T[]): unknown[] | typeof CLOSED | typeof NOT_YET {
+    const position = this.#checkGet(max);
+    if (position === NOT_YET || position === CLOSED) return position;
+    return this.#take(position, this.#claimed, this.#codec.view !== undefined ? (out as unknown[]) : []);
+  }
+
+  #checkGetMany(max: number, out: T[], keep: (taken: unknown[]) => void): number | typeof NOT_YET {
+    const taken = this.#getMany(max, out);
+    if (taken === NOT_YET || taken === CLOSED) return taken;
+    keep(taken);
+    return 0;
   }
 
   /**
-   * Reads the item at a claimed position and frees its slot. Only the copy happens while the slot
-   * is held; decoding (JSON.parse, a custom codec) comes after, so a slow or throwing decoder never
-   * holds up other threads. A decoder that throws loses that item, and its error says why.
+   * Copies n items out of claimed positions onto `taken` and frees their slots. Only the copy
+   * happens while the slots are held; decoding (JSON.parse, a custom codec) comes after, so a slow
+   * or throwing decoder never holds up other threads.
    */
-  #readOne(position: number): T {
-    const slot = position & (this.#oneLap - 1);
-    const taken = this.#codec.take(slot);
-    this.#setStamp(STAMPS + slot, (position + this.#oneLap) & POSITION_MASK); // publish: free for the next lap
-    return this.#codec.decode(taken);
-  }
-
-  /** Reads n items from claimed positions onto `out`, freeing each slot. */
-  #read(position: number, n: number, out: T[]): T[] {
+  #take(position: number, n: number, taken: unknown[]): unknown[] {
     const oneLap = this.#oneLap;
     const mask = oneLap - 1;
     const capacity = this.#capacity;
     const view = this.#codec.view;
-    const taken: unknown[] = view === undefined ? [] : (out as unknown[]);
     let p = position;
     for (let k = 0; k < n; k++) {
       const slot = p & mask;
@@ -750,13 +995,21 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
       this.#setStamp(STAMPS + (p & mask), (p + oneLap) & POSITION_MASK); // publish: free for the next lap
       p = this.#previous(p);
     }
-    if (view !== undefined) return out;
+    return taken;
+  }
+
+  /**
+   * Decodes taken items onto `out` (fixed codecs took them there already). A decoder that throws
+   * loses that item; its error says why, and carries the others in `items`.
+   */
+  #decodeAll(taken: unknown[], out: T[]): T[] {
+    if (taken === out) return out;
     let failure: unknown;
     for (const raw of taken) {
       try {
         out.push(this.#codec.decode(raw));
       } catch (error) {
-        failure ??= error; // that item is lost; the error says why, and carries the others
+        failure ??= error;
       }
     }
     if (failure !== undefined) throw withItems(failure, out, 0);
@@ -781,16 +1034,22 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     Atomics.or(i32, TAIL, CLOSED_MARK); // publish the close: no put claims a position after this
     this.#wakeAllSleepers();
     if (!immediate) return [];
-    // Discard everything claimed before the mark, waiting for puts that are still writing. A get
-    // racing with us may take some of it: each item still goes to exactly one taker.
+    // Discard everything claimed before the mark, waiting for puts that are still writing (for
+    // CLOSE_PATIENCE ms at most: a putter may have died; what it publishes later stays for the
+    // getters). A get racing with us may take some of it: each item still goes to one taker.
     const discarded: T[] = [];
+    const giveUp = performance.now() + CLOSE_PATIENCE;
     for (;;) {
       const position = this.#claimGet(this.#capacity);
       if (position !== NONE) {
-        this.#read(position, this.#claimed, discarded);
+        this.#decodeAll(
+          this.#take(position, this.#claimed, this.#codec.view !== undefined ? discarded : []),
+          discarded,
+        );
         continue;
       }
       if ((Atomics.load(i32, TAIL) & POSITION_MASK) === Atomics.load(i32, HEAD)) break;
+      if (performance.now() > giveUp) break;
       // A put claimed the slot at HEAD before the mark and is still writing it.
       Atomics.wait(i32, this.#blockAt, this.#blockSeen, 1);
     }
@@ -807,6 +1066,150 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
       Atomics.compareExchange(i32, at, stamp, stamp & POSITION_MASK); // if it changed, the changer notified
       Atomics.notify(i32, at);
     }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Dead threads
+
+  /**
+   * Repairs what thread `threadId` left half-done when it died (worker.terminate(), an uncaught
+   * error, running out of memory): call it once that thread has exited, from any thread, or let
+   * `watch(worker)` call it. A put it had claimed room for but not published is dropped whole (its
+   * producer never saw it succeed, and no getter sees any of it); a put it had published stays;
+   * items its get had claimed but not taken out are removed and handed back in `returned`. Nobody
+   * stays blocked on it afterwards. Calling it for a thread that is still running breaks the buffer.
+   */
+  recover(threadId: number): RecoveryReport<T> {
+    checkInteger('threadId', threadId, 0, 0x7ffffffe);
+    if (threadId + 1 === ME) {
+      throw new RangeError(`recover(${threadId}): that is the calling thread, which is still running`);
+    }
+    const i32 = this.#i32;
+    for (let entry = ENTRIES_AT; entry < STAMPS; entry += ENTRY_WORDS) {
+      Atomics.compareExchange(i32, entry + OWNER, threadId + 1, DEAD); // its entries, for #resolveDead
+    }
+    const report: Repair<T> = {
+      threadId,
+      droppedPuts: 0,
+      returned: [],
+      undecided: 0,
+    };
+    // A claim is undecided only while a live thread names the same one: its CAS is in flight, or
+    // it made the claim and publishes within microseconds. Look again for up to a second.
+    const nap = new Int32Array(new SharedArrayBuffer(4));
+    for (let tries = 0; ; tries++) {
+      report.undecided = this.#resolveDead(report);
+      if (report.undecided === 0 || tries === 1000) break;
+      Atomics.wait(nap, 0, 0, 1);
+    }
+    const { failure, ...done } = report;
+    if (failure !== undefined) throw withItems(failure, done.returned, 0);
+    return done;
+  }
+
+  /**
+   * Recovers `worker`'s thread when it exits (its 'exit' event), and passes the report to
+   * `onRecovered`. A worker that exits cleanly leaves nothing to repair and frees its entry.
+   */
+  watch(worker: Worker, onRecovered?: (report: RecoveryReport<T>) => void): void {
+    const id = (worker as Partial<Worker> | null)?.threadId;
+    if (typeof worker?.once !== 'function' || typeof id !== 'number' || !Number.isInteger(id) || id < 0) {
+      throw new TypeError(`watch() needs a Worker that has not exited, got ${describe(worker)}`);
+    }
+    if (onRecovered !== undefined && typeof onRecovered !== 'function') {
+      throw new TypeError(`watch(): onRecovered must be a function, got ${describe(onRecovered)}`);
+    }
+    worker.once('exit', () => {
+      const report = this.recover(id);
+      onRecovered?.(report);
+    });
+  }
+
+  /** Resolves every DEAD entry (see "Dead threads"); returns how many are still undecided. */
+  #resolveDead(report: Repair<T>): number {
+    const i32 = this.#i32;
+    let undecided = 0;
+    for (let entry = ENTRIES_AT; entry < STAMPS; entry += ENTRY_WORDS) {
+      if (Atomics.load(i32, entry + OWNER) !== DEAD) continue;
+      const claim = Atomics.load(i32, entry + CLAIM);
+      const position = Atomics.load(i32, entry + CLAIM_AT);
+      const outcome = claim === 0 ? NOT_MINE : this.#resolveClaim(claim, position);
+      if (outcome === UNDECIDED) {
+        undecided++;
+        continue;
+      }
+      if (outcome === MINE && claim > 0) {
+        // Its put stays claimed but unpublished: make the entry a tombstone that getters skip.
+        report.droppedPuts += claim;
+        Atomics.add(i32, TOMBSTONES, 1);
+        Atomics.store(i32, entry + OWNER, TOMBSTONE); // publish the tombstone to stuck getters
+        Atomics.notify(i32, STAMPS + (position & (this.#oneLap - 1))); // getters asleep on its slot look again
+        if (Atomics.load(i32, HEAD) === position) this.#skipDeadPut(position);
+        continue;
+      }
+      if (outcome === MINE) {
+        try {
+          this.#handBack(position, -claim, report.returned);
+        } catch (error) {
+          report.failure ??= error; // a decoder threw: thrown once the repair is done
+        }
+      }
+      Atomics.store(i32, entry + CLAIM, 0);
+      Atomics.store(i32, entry + OWNER, 0); // free the entry
+    }
+    return undecided;
+  }
+
+  /**
+   * Whether a dead thread made the claim (+n puts or -n gets at `position`) and left it unfinished:
+   * MINE, NOT_MINE, or UNDECIDED while a live thread's entry names the same claim.
+   */
+  #resolveClaim(claim: number, position: number): number {
+    const i32 = this.#i32;
+    const mask = this.#oneLap - 1;
+    if ((position & mask) >= this.#capacity) throw corrupted('an intents entry', position);
+    const put = claim > 0;
+    // 1. Did a CAS from `position` go through? (Only the owner of a position's claim moves past it.)
+    const end = put ? Atomics.load(i32, TAIL) & POSITION_MASK : Atomics.load(i32, HEAD);
+    if (end === position) return NOT_MINE;
+    // 2. A live claimer keeps its entry naming the claim until it has published (or freed) it.
+    if (this.#liveIntent(claim, position)) return UNDECIDED;
+    // 3. Still unpublished (unfreed)? Then its claimer was not live in step 2: it is dead.
+    const stamp = Atomics.load(i32, STAMPS + (position & mask)) & POSITION_MASK;
+    if (stamp !== (put ? position : position + 1)) return NOT_MINE;
+    if (put && this.#hasTombstone(position)) return NOT_MINE; // another dead thread's, done already
+    return MINE;
+  }
+
+  #hasTombstone(position: number): boolean {
+    const i32 = this.#i32;
+    for (let entry = ENTRIES_AT; entry < STAMPS; entry += ENTRY_WORDS) {
+      if (Atomics.load(i32, entry + OWNER) === TOMBSTONE && Atomics.load(i32, entry + CLAIM_AT) === position)
+        return true;
+    }
+    return false;
+  }
+
+  /**
+   * A dead get claimed n positions from `position`: takes out those it had not freed (it frees
+   * last to first, so the first ones), frees them, and hands them back, counted done.
+   */
+  #handBack(position: number, n: number, returned: T[]): void {
+    const i32 = this.#i32;
+    const mask = this.#oneLap - 1;
+    const taken: unknown[] = [];
+    let p = position;
+    for (let k = 0; k < n; k++) {
+      const at = STAMPS + (p & mask);
+      if ((Atomics.load(i32, at) & POSITION_MASK) === p + 1) {
+        taken.push(this.#codec.take(p & mask));
+        this.#setStamp(at, (p + this.#oneLap) & POSITION_MASK); // publish: free for the next lap
+      }
+      p = this.#advance(p, 1);
+    }
+    if (taken.length === 0) return;
+    this.#finishTasks(taken.length);
+    this.#decodeAll(taken, returned); // a decoder that throws loses that item, and says so
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ export function openHandle(handle: unknown, kind: number, minBytes: number): Int
       `${name}.from() needs a handle whose memory is a SharedArrayBuffer, got ${describe(memory)}`,
     );
   }
-  if (memory.byteLength < Math.max(minBytes, HEADER_WORDS * 4) || memory.byteLength % 4 !== 0) {
+  if (memory.byteLength < HEADER_WORDS * 4 || memory.byteLength % 4 !== 0) {
     throw new TypeError(`${name}.from(): the handle's memory (${memory.byteLength} bytes) is not a ${name}`);
   }
   const i32 = new Int32Array(memory);
@@ -59,6 +59,11 @@ export function openHandle(handle: unknown, kind: number, minBytes: number): Int
   if ((word & 0xff) !== LAYOUT_VERSION) {
     throw new TypeError(
       `${name}.from(): layout version ${word & 0xff} is not supported (expected ${LAYOUT_VERSION})`,
+    );
+  }
+  if (memory.byteLength < minBytes) {
+    throw new TypeError(
+      `${name}.from(): the handle's memory (${memory.byteLength} bytes) is too small for a ${name}`,
     );
   }
   return i32;
