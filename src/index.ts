@@ -21,5 +21,10 @@ export type { Codec, CodecName } from './queue/codec.js';
 export { type ConsumeOptions, consume } from './queue/consume.js';
 export type { BlockingQueue, CloseOptions, Queue, TryGetResult } from './queue/queue.js';
 export type { WaitOptions } from './sync/deadline.js';
-export { Mutex, type MutexGuard, type MutexHandle } from './sync/mutex.js';
-export { type AcquireOptions, Semaphore, type SemaphoreHandle } from './sync/semaphore.js';
+export { Mutex, type MutexGuard, type MutexHandle, type MutexRecoveryReport } from './sync/mutex.js';
+export {
+  type AcquireOptions,
+  Semaphore,
+  type SemaphoreHandle,
+  type SemaphoreRecoveryReport,
+} from './sync/semaphore.js';

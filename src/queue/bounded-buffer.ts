@@ -67,6 +67,7 @@ import { BufferCorruptedError, QueueClosedError, TaskDoneError } from '../errors
 import { checkInteger, checkOptions, describe } from '../internal/validate.js';
 import { checkWaitOptions, Deadline, NO_DEADLINE, raceAbort, type WaitOptions } from '../sync/deadline.js';
 import { NOT_YET, TIMED_OUT } from '../sync/event-count.js';
+import { checkRecoverable, watchWorker } from '../sync/recovery.js';
 import {
   HEADER_WORDS,
   KIND_BOUNDED_BUFFER,
@@ -1080,10 +1081,7 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
    * stays blocked on it afterwards. Calling it for a thread that is still running breaks the buffer.
    */
   recover(threadId: number): RecoveryReport<T> {
-    checkInteger('threadId', threadId, 0, 0x7ffffffe);
-    if (threadId + 1 === ME) {
-      throw new RangeError(`recover(${threadId}): that is the calling thread, which is still running`);
-    }
+    checkRecoverable(threadId);
     const i32 = this.#i32;
     for (let entry = ENTRIES_AT; entry < STAMPS; entry += ENTRY_WORDS) {
       Atomics.compareExchange(i32, entry + OWNER, threadId + 1, DEAD); // its entries, for #resolveDead
@@ -1112,17 +1110,7 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
    * `onRecovered`. A worker that exits cleanly leaves nothing to repair and frees its entry.
    */
   watch(worker: Worker, onRecovered?: (report: RecoveryReport<T>) => void): void {
-    const id = (worker as Partial<Worker> | null)?.threadId;
-    if (typeof worker?.once !== 'function' || typeof id !== 'number' || !Number.isInteger(id) || id < 0) {
-      throw new TypeError(`watch() needs a Worker that has not exited, got ${describe(worker)}`);
-    }
-    if (onRecovered !== undefined && typeof onRecovered !== 'function') {
-      throw new TypeError(`watch(): onRecovered must be a function, got ${describe(onRecovered)}`);
-    }
-    worker.once('exit', () => {
-      const report = this.recover(id);
-      onRecovered?.(report);
-    });
+    watchWorker(worker, onRecovered, (id) => this.recover(id));
   }
 
   /** Resolves every DEAD entry (see "Dead threads"); returns how many are still undecided. */

@@ -3,30 +3,52 @@
 // Invariants:
 //   OWNER === 0  ⇔  the lock's one permit is free (COUNT === 1)
 //   OWNER === threadId + 1 of the holder while it is held
+//   OWNER_DIED === 1  ⇔  a holder died and no holder since has called markConsistent()
 // The permit is a fair SemaphoreCore of one permit (see semaphore-core.ts): lockers are served
-// first come, first served. OWNER is written only by the thread that holds the permit: stored
-// after taking it, cleared before giving it back.
+// first come, first served. OWNER is written by the SemaphoreCore for the thread that takes or
+// gives back the permit, in the same stretch as the CAS or add on COUNT, so a thread that dies
+// cannot leave the permit taken with no owner named (see semaphore-core.ts, "Dead threads").
+// OWNER_DIED is set by recover() before it gives the dead owner's permit back, and cleared by a
+// holder's markConsistent().
 
-import { threadId } from 'node:worker_threads';
+import { threadId, type Worker } from 'node:worker_threads';
 import { LockOwnershipError } from '../errors.js';
 import { checkWaitOptions, Deadline, type WaitOptions } from './deadline.js';
 import { LocalLine } from './local-line.js';
-import { initSemaphore, SEMAPHORE_WORDS, SemaphoreCore } from './semaphore-core.js';
+import { checkRecoverable, watchWorker } from './recovery.js';
+import { initSemaphore, ME, SEMAPHORE_WORDS, SemaphoreCore } from './semaphore-core.js';
 import { HEADER_WORDS, KIND_MUTEX, openHandle, type SharedHandle, writeHeader } from './shared-header.js';
 
 export interface MutexHandle extends SharedHandle {
   readonly kind: 'Mutex';
 }
 
-/** threadId + 1 of the holder, 0 when free; written only by the holder (see invariants). */
+/** threadId + 1 of the holder, 0 when free; written with the permit (see invariants). */
 const OWNER = HEADER_WORDS;
+/** 1 after a holder died, until a later holder calls markConsistent(); written by recover() and holders. */
+const OWNER_DIED = HEADER_WORDS + 1;
 const BASE = HEADER_WORDS + 2;
 const BYTES = (BASE + SEMAPHORE_WORDS) * 4;
-const ME = threadId + 1;
 
-/** Returned by `lock()`/`lockSync()`: unlock it once, by hand or with `using`. */
+/** Returned by `lock()`/`lockSync()`/`tryLock()`: unlock it once, by hand or with `using`. */
 export interface MutexGuard extends Disposable {
   unlock(): void;
+  /**
+   * True when a thread died holding this mutex (POSIX's EOWNERDEAD) and no holder since has
+   * called `markConsistent()`: what it guarded may be half-updated. Repair it, then mark it.
+   */
+  readonly ownerDied: boolean;
+  /** Says the guarded state is consistent again: later holders see `ownerDied` false. */
+  markConsistent(): void;
+}
+
+/** What `Mutex.recover(threadId)` did for a thread that exited. */
+export interface MutexRecoveryReport {
+  readonly threadId: number;
+  /** It held the mutex: the lock was given to the next locker, whose guard says `ownerDied`. */
+  readonly ownerDied: boolean;
+  /** It was waiting in line for the lock: its place was given up. */
+  readonly leftLine: boolean;
 }
 
 /**
@@ -53,7 +75,7 @@ export class Mutex {
       writeHeader(i32, KIND_MUTEX); // written before the memory is shared
     }
     this.#i32 = i32;
-    this.#core = new SemaphoreCore(i32, BASE);
+    this.#core = new SemaphoreCore(i32, BASE, { ownerAt: OWNER });
     this.#line = new LocalLine(this.#core);
   }
 
@@ -119,38 +141,76 @@ export class Mutex {
           : `thread ${threadId} called unlock() on a Mutex held by thread ${owner - 1}`,
       );
     }
-    Atomics.store(this.#i32, OWNER, 0); // cleared before the permit is given back
-    this.#core.release(1);
+    this.#core.release(1); // clears OWNER, then gives the permit back
   }
 
-  /** Runs `fn` holding the lock, and unlocks when it settles. */
-  async withLock<R>(fn: () => R | Promise<R>, options?: WaitOptions): Promise<R> {
+  /**
+   * Repairs what thread `threadId` left when it died (worker.terminate(), an uncaught error):
+   * call it once that thread has exited, or let `watch(worker)` call it. If it held the mutex,
+   * the next locker gets it with `guard.ownerDied` true; if it was waiting, it leaves the line.
+   * Calling it for a thread that is still running breaks the mutex.
+   */
+  recover(threadId: number): MutexRecoveryReport {
+    checkRecoverable(threadId);
+    const leftLine = this.#core.recoverThread(threadId) > 0;
+    const i32 = this.#i32;
+    const ownerDied = Atomics.load(i32, OWNER) === threadId + 1;
+    if (ownerDied) {
+      Atomics.store(i32, OWNER_DIED, 1); // before the permit is given back: the next holder sees it
+      this.#core.release(1);
+    }
+    return { threadId, ownerDied, leftLine };
+  }
+
+  /** Recovers `worker`'s thread when it exits (its 'exit' event); passes the report on. */
+  watch(worker: Worker, onRecovered?: (report: MutexRecoveryReport) => void): void {
+    watchWorker(worker, onRecovered, (id) => this.recover(id));
+  }
+
+  /** Runs `fn` holding the lock (it gets the guard, to check `ownerDied`), and unlocks when it settles. */
+  async withLock<R>(fn: (guard: MutexGuard) => R | Promise<R>, options?: WaitOptions): Promise<R> {
     const guard = await this.lock(options);
     try {
-      return await fn();
+      return await fn(guard);
     } finally {
       guard.unlock();
     }
   }
 
   /** Runs `fn` holding the lock (taken with lockSync), and unlocks when it returns or throws. */
-  withLockSync<R>(fn: () => R, options?: WaitOptions): R {
+  withLockSync<R>(fn: (guard: MutexGuard) => R, options?: WaitOptions): R {
     const guard = this.lockSync(options);
     try {
-      return fn();
+      return fn(guard);
     } finally {
       guard.unlock();
     }
   }
 
+  /** The guard of a lock this thread has just taken (the take wrote OWNER). */
   #own(): MutexGuard {
-    Atomics.store(this.#i32, OWNER, ME); // we hold the permit: only we write OWNER now
+    const i32 = this.#i32;
     let held = true;
     const unlock = () => {
       if (!held) return; // a guard unlocks once; a second call is a no-op
       held = false;
       this.unlock();
     };
-    return { unlock, [Symbol.dispose]: unlock };
+    return {
+      unlock,
+      [Symbol.dispose]: unlock,
+      get ownerDied() {
+        return Atomics.load(i32, OWNER_DIED) === 1;
+      },
+      markConsistent: () => {
+        if (!held || Atomics.load(i32, OWNER) !== ME) {
+          throw new LockOwnershipError(
+            'ERR_MUTEX_NOT_OWNER',
+            `thread ${threadId} called markConsistent() without holding the Mutex`,
+          );
+        }
+        Atomics.store(i32, OWNER_DIED, 0);
+      },
+    };
   }
 }

@@ -22,6 +22,15 @@
 // Memory effect: actions of a thread before `release()` happen-before the actions of a thread
 // after the `acquire()` that takes those permits (the CAS on COUNT reads the value the add wrote).
 //
+// Dead threads. A thread that dies while it holds a ticket would stop the line for good when
+// SERVING reaches it. So each thread (each view) keeps an ENTRY saying which ticket it is taking:
+// written right before the CAS on NEXT_TICKET, cleared when that CAS fails, left stale after
+// (a stale ticket is behind SERVING). `recoverThread(id)`, once that thread has exited, cancels
+// its ticket if it is still in line, as a timed-out waiter would. Permits carry no owner, so a
+// dead thread's permits are not given back, except for a Mutex: its owner word (`ownerAt`) is
+// stored in the same stretch as the permit is taken and cleared in the same stretch as it is given
+// back (no function entry or loop back-edge in between, where worker.terminate() could land).
+//
 // Invariants (lock free):
 //   0 <= COUNT <= 2^31-1
 //   SERVING <= NEXT_TICKET <= SERVING + LINE_SLOTS            (as int32 differences)
@@ -29,6 +38,7 @@
 //   BOARD[t & (LINE_SLOTS-1)] === t  ⇒  ticket t was cancelled; the mark is wiped (to a word whose
 //   low bits are not its slot's, so it matches no ticket) by whoever moves SERVING past t
 
+import { threadId } from 'node:worker_threads';
 import type { Deadline } from './deadline.js';
 import { EventCount, NOT_YET, TIMED_OUT } from './event-count.js';
 
@@ -49,8 +59,30 @@ const BOARD = 8;
 
 /** Tickets outstanding at most; further waiters wait to enter the line. A power of two. */
 export const LINE_SLOTS = 128;
+/**
+ * The entries table (see "Dead threads"): ENTRIES entries of ENTRY_WORDS words. OWNER is taken by
+ * CAS (0 → threadId + 1) on a view's first ticket, set to DEAD and freed by recoverThread; IN_LINE
+ * and TICKET are written (plain stores, published by the CAS that follows) only by the owner.
+ */
+const ENTRIES_AT = BOARD + LINE_SLOTS;
+const ENTRIES = 128;
+const ENTRY_WORDS = 3;
+const OWNER = 0;
+/** 1 while the owner takes, or holds, TICKET; 0 after a failed CAS. */
+const IN_LINE = 1;
+const TICKET = 2;
+const DEAD = -1;
+/** A view's entry when the table was full: its tickets are not recorded. */
+const UNTRACKED = -1;
+/** This thread's mark in an entry's OWNER and in a Mutex's owner word. */
+export const ME = threadId + 1;
 /** Int32 words one semaphore occupies. */
-export const SEMAPHORE_WORDS = BOARD + LINE_SLOTS;
+export const SEMAPHORE_WORDS = ENTRIES_AT + ENTRIES * ENTRY_WORDS;
+
+/** Frees the entry of a view that was garbage-collected (it holds no ticket then). */
+const entryReaper = new FinalizationRegistry<{ i32: Int32Array; entry: number }>(({ i32, entry }) => {
+  Atomics.compareExchange(i32, entry + OWNER, ME, 0);
+});
 /** The largest permit count. */
 export const MAX_PERMITS = 0x7fffffff;
 
@@ -90,12 +122,17 @@ export class SemaphoreCore {
   readonly base: number;
   /** Extra closing condition (a closed queue); checked only on the slow path. */
   readonly isClosed: () => boolean;
+  /** A Mutex's owner word: set to ME when a permit is taken, cleared when it is given back; 0 if none. */
+  readonly ownerAt: number;
   readonly #events: EventCount;
+  /** Word index of this view's entry; 0 until its first ticket, UNTRACKED if the table was full. */
+  #entry = 0;
 
-  constructor(i32: Int32Array, base: number, isClosed: () => boolean = () => false) {
+  constructor(i32: Int32Array, base: number, options: { isClosed?: () => boolean; ownerAt?: number } = {}) {
     this.i32 = i32;
     this.base = base;
-    this.isClosed = isClosed;
+    this.isClosed = options.isClosed ?? (() => false);
+    this.ownerAt = options.ownerAt ?? 0;
     this.#events = new EventCount(i32, base + EVENTS);
   }
 
@@ -110,7 +147,10 @@ export class SemaphoreCore {
     let count = Atomics.load(i32, at);
     while (count >= n) {
       const seen = Atomics.compareExchange(i32, at, count, count - n);
-      if (seen === count) return true;
+      if (seen === count) {
+        if (this.ownerAt !== 0) Atomics.store(i32, this.ownerAt, ME); // in the same stretch as the take
+        return true;
+      }
       count = seen;
     }
     return false;
@@ -127,7 +167,10 @@ export class SemaphoreCore {
     while (count > 0) {
       const take = Math.min(count, max);
       const seen = Atomics.compareExchange(i32, at, count, count - take);
-      if (seen === count) return take;
+      if (seen === count) {
+        if (this.ownerAt !== 0) Atomics.store(i32, this.ownerAt, ME); // in the same stretch as the take
+        return take;
+      }
       count = seen;
     }
     return 0;
@@ -151,6 +194,7 @@ export class SemaphoreCore {
 
   /** Gives back n permits and wakes sleepers. The caller has checked n. */
   release(n: number): void {
+    if (this.ownerAt !== 0) Atomics.store(this.i32, this.ownerAt, 0); // cleared before the permit is given back
     Atomics.add(this.i32, this.base + COUNT, n);
     this.wake();
   }
@@ -224,15 +268,68 @@ export class SemaphoreCore {
   private enterLine(place: Place): boolean {
     const i32 = this.i32;
     const b = this.base;
+    let entry = this.#entry;
+    if (entry === 0) entry = this.#enter();
     for (;;) {
       const next = Atomics.load(i32, b + NEXT_TICKET);
       if (((next - Atomics.load(i32, b + SERVING)) | 0) >= LINE_SLOTS) return false;
+      if (entry > 0) {
+        // Plain stores: the CAS that follows (a full barrier) publishes them.
+        i32[entry + TICKET] = next;
+        i32[entry + IN_LINE] = 1;
+      }
       if (Atomics.compareExchange(i32, b + NEXT_TICKET, next, (next + 1) | 0) === next) {
         place.inLine = true;
         place.ticket = next;
         return true;
       }
+      if (entry > 0) i32[entry + IN_LINE] = 0; // no ticket: in the same stretch as the failed CAS
     }
+  }
+
+  /** Takes a free entry for this view (once); UNTRACKED if the table is full. */
+  #enter(): number {
+    const i32 = this.i32;
+    for (let entry = this.base + ENTRIES_AT; entry < this.base + SEMAPHORE_WORDS; entry += ENTRY_WORDS) {
+      if (Atomics.load(i32, entry + OWNER) !== 0) continue;
+      if (Atomics.compareExchange(i32, entry + OWNER, 0, ME) !== 0) continue;
+      i32[entry + IN_LINE] = 0; // a freed entry may still say what its last owner was doing
+      this.#entry = entry;
+      entryReaper.register(this, { i32, entry });
+      return entry;
+    }
+    this.#entry = UNTRACKED;
+    return UNTRACKED;
+  }
+
+  /**
+   * Takes thread `id` (which has exited) out of the line: cancels the ticket it held, if it is
+   * still in line, and frees its entries. Returns the number of tickets cancelled.
+   */
+  recoverThread(id: number): number {
+    const i32 = this.i32;
+    const b = this.base;
+    let cancelled = 0;
+    for (let entry = b + ENTRIES_AT; entry < b + SEMAPHORE_WORDS; entry += ENTRY_WORDS) {
+      if (Atomics.compareExchange(i32, entry + OWNER, id + 1, DEAD) !== id + 1) continue;
+      const ticket = Atomics.load(i32, entry + TICKET);
+      // Its IN_LINE is 1 only if its CAS went through (a failed one clears it in the same stretch).
+      if (
+        Atomics.load(i32, entry + IN_LINE) === 1 &&
+        ((ticket - Atomics.load(i32, b + SERVING)) | 0) >= 0 &&
+        ((Atomics.load(i32, b + NEXT_TICKET) - ticket) | 0) > 0
+      ) {
+        // Issued and not yet passed: leave the line as a timed-out waiter would (it may have been
+        // cancelled, or served, and died before moving SERVING on: advance is safe either way).
+        Atomics.store(i32, b + BOARD + (ticket & (LINE_SLOTS - 1)), ticket);
+        this.advance(ticket);
+        cancelled++;
+      }
+      Atomics.store(i32, entry + IN_LINE, 0);
+      Atomics.store(i32, entry + OWNER, 0); // free the entry
+    }
+    this.wake();
+    return cancelled;
   }
 
   /** Moves the head of the line past `from` (if it is there) and past any cancelled tickets. */

@@ -3,9 +3,11 @@
 // Invariants: see semaphore-core.ts; this file only adds argument checks and the public face.
 // Layout: words 0..1 header (written once before sharing), then the semaphore's words.
 
+import type { Worker } from 'node:worker_threads';
 import { checkInteger } from '../internal/validate.js';
 import { checkWaitOptions, Deadline, type WaitOptions } from './deadline.js';
 import { LocalLine } from './local-line.js';
+import { checkRecoverable, watchWorker } from './recovery.js';
 import { initSemaphore, MAX_PERMITS, SEMAPHORE_WORDS, SemaphoreCore } from './semaphore-core.js';
 import { HEADER_WORDS, KIND_SEMAPHORE, openHandle, type SharedHandle, writeHeader } from './shared-header.js';
 
@@ -16,6 +18,13 @@ export interface AcquireOptions extends WaitOptions {
 
 export interface SemaphoreHandle extends SharedHandle {
   readonly kind: 'Semaphore';
+}
+
+/** What `Semaphore.recover(threadId)` did for a thread that exited. */
+export interface SemaphoreRecoveryReport {
+  readonly threadId: number;
+  /** It was waiting in line for permits: its place was given up, so the line moves on. */
+  readonly leftLine: boolean;
 }
 
 const BASE = HEADER_WORDS;
@@ -103,6 +112,22 @@ export class Semaphore {
     deadline.throwIfAborted();
     const got = this.#core.acquireSync(permits, false, deadline);
     if (got === 0) throw deadline.timeoutError('Semaphore.acquireSync');
+  }
+
+  /**
+   * Takes thread `threadId`, which has exited, out of the line of waiters: a thread killed while
+   * it waited would otherwise stop the line for good when its turn came. Permits have no owner, so
+   * permits the thread held are not given back (a Mutex's are). Call it once the thread has exited,
+   * or let `watch(worker)` call it.
+   */
+  recover(threadId: number): SemaphoreRecoveryReport {
+    checkRecoverable(threadId);
+    return { threadId, leftLine: this.#core.recoverThread(threadId) > 0 };
+  }
+
+  /** Recovers `worker`'s thread when it exits (its 'exit' event); passes the report on. */
+  watch(worker: Worker, onRecovered?: (report: SemaphoreRecoveryReport) => void): void {
+    watchWorker(worker, onRecovered, (id) => this.recover(id));
   }
 
   /** Gives back permits, waking waiters. */

@@ -12,7 +12,10 @@ type Job =
   | { task: 'release'; semaphore: SemaphoreHandle; permits: number; delayMs: number }
   | { task: 'churn'; semaphore: SemaphoreHandle; stop: SharedArrayBuffer }
   | { task: 'increment'; mutex: MutexHandle; counter: SharedArrayBuffer; times: number }
-  | { task: 'unlock-foreign'; mutex: MutexHandle };
+  | { task: 'unlock-foreign'; mutex: MutexHandle }
+  | { task: 'lock-and-hang'; mutex: MutexHandle }
+  | { task: 'lock-in-line'; mutex: MutexHandle }
+  | { task: 'acquire-in-line'; semaphore: SemaphoreHandle };
 
 const job = workerData as Job;
 const BOUND = { timeout: 10_000 };
@@ -48,6 +51,28 @@ switch (job.task) {
       }, BOUND);
     }
     parentPort!.postMessage('done');
+    break;
+  }
+  case 'lock-and-hang': {
+    // Takes the lock and never gives it back: the test terminates this worker.
+    Mutex.from(job.mutex).lockSync(BOUND);
+    parentPort!.postMessage('locked');
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
+    break;
+  }
+  case 'lock-in-line': {
+    // Waits in the mutex's line (the test may terminate it there), then locks and unlocks.
+    const mutex = Mutex.from(job.mutex);
+    parentPort!.postMessage('waiting');
+    mutex.withLockSync(() => parentPort!.postMessage('locked'), BOUND);
+    break;
+  }
+  case 'acquire-in-line': {
+    const semaphore = Semaphore.from(job.semaphore);
+    parentPort!.postMessage('waiting');
+    semaphore.acquireSync(BOUND);
+    parentPort!.postMessage('acquired');
+    semaphore.release();
     break;
   }
   case 'unlock-foreign': {
