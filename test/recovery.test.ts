@@ -120,6 +120,21 @@ describe('BoundedBuffer when a thread dies mid-call', () => {
     expect(buffer.getManySync(2, { timeout: 0 })).toEqual([2, 3]);
   });
 
+  it('frees the entry of a worker that exits normally, without any recover()', async () => {
+    const buffer = new BoundedBuffer<number>({ capacity: 4, codec: int32Codec() });
+    const owners = () => {
+      const words = new Int32Array(buffer.handle.memory);
+      return Array.from({ length: 128 }, (_, k) => words[64 + 4 * k]).filter((owner) => owner !== 0);
+    };
+    const producer = startWorker(ACTOR, {
+      workerData: { handle: buffer.handle, item: 5, stallMs: 0 } satisfies StalledPutJob,
+    });
+    const id = producer.threadId;
+    await new Promise((resolve) => producer.once('exit', resolve));
+    expect(buffer.getSync({ timeout: 0 })).toBe(5);
+    expect(owners()).not.toContain(id + 1);
+  });
+
   it('recovers a thread with nothing to repair, and frees its entry', () => {
     const buffer = new BoundedBuffer<number>({ capacity: 2 });
     const words = ghostIntends(buffer, 0, 0);

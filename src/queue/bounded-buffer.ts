@@ -62,12 +62,12 @@
 //     entries, to learn that a claim belongs to a live thread
 //   TOMBSTONES counts TOMBSTONE entries; a getter stuck at an unpublished slot looks for one
 
-import { threadId, type Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { BufferCorruptedError, QueueClosedError, TaskDoneError } from '../errors.js';
 import { checkInteger, checkOptions, describe } from '../internal/validate.js';
 import { checkWaitOptions, Deadline, NO_DEADLINE, raceAbort, type WaitOptions } from '../sync/deadline.js';
 import { NOT_YET, TIMED_OUT } from '../sync/event-count.js';
-import { checkRecoverable, watchWorker } from '../sync/recovery.js';
+import { checkRecoverable, holdEntry, ME, watchWorker } from '../sync/recovery.js';
 import {
   HEADER_WORDS,
   KIND_BOUNDED_BUFFER,
@@ -119,8 +119,6 @@ const CLAIM = 1;
 const CLAIM_AT = 2;
 const DEAD = -1;
 const TOMBSTONE = -2;
-/** This thread's mark in OWNER. */
-const ME = threadId + 1;
 /**
  * stamp[i] at STAMPS + i. Its position bits are written (exchange) only by the thread that
  * claimed slot i's current position; its WAITING bit is set (CAS) by sleepers and cleared by the
@@ -188,11 +186,6 @@ export interface RecoveryReport<T> {
 
 /** A RecoveryReport being filled in, and the first decoder error met on the way. */
 type Repair<T> = { -readonly [K in keyof RecoveryReport<T>]: RecoveryReport<T>[K] } & { failure?: unknown };
-
-/** Frees the intents entry of a view that was garbage-collected (it cannot be mid-claim). */
-const entryReaper = new FinalizationRegistry<{ i32: Int32Array; entry: number }>(({ i32, entry }) => {
-  Atomics.compareExchange(i32, entry + OWNER, ME, 0);
-});
 
 interface Layout {
   capacity: number;
@@ -583,7 +576,7 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
       i32[entry + CLAIM] = 0; // a freed entry may still hold its last owner's claim
       this.#intent = 0;
       this.#entry = entry;
-      entryReaper.register(this, { i32, entry });
+      holdEntry(this, i32, entry + OWNER);
       return entry;
     }
     this.#entry = UNTRACKED;

@@ -1,7 +1,47 @@
-// What every shared-memory object's recover(threadId) and watch(worker) have in common.
-import type { Worker } from 'node:worker_threads';
+// What every shared-memory object's recover(threadId) and watch(worker) have in common: the
+// thread's mark, the entries each thread holds in an object's table (see "Dead threads" in
+// semaphore-core.ts and bounded-buffer.ts), and the checks.
+import { isMainThread, threadId, type Worker } from 'node:worker_threads';
 import { checkInteger, describe } from '../internal/validate.js';
-import { ME } from './semaphore-core.js';
+
+/** This thread's mark in an entry's OWNER word and in a Mutex's owner word: never 0. */
+export const ME = threadId + 1;
+
+/** An entry this thread holds: the word index of its OWNER word in `i32`. */
+interface Held {
+  readonly i32: Int32Array;
+  readonly entry: number;
+}
+
+/** This thread's entries, freed when it exits normally (a terminated thread runs no hook: recover() frees them). */
+const held = new Set<Held>();
+/** Frees the entry of a view that was garbage-collected: it holds no claim and no ticket then. */
+const reaper = new FinalizationRegistry<Held>((entry) => {
+  held.delete(entry);
+  release(entry);
+});
+let hooked = false;
+
+function release({ i32, entry }: Held): void {
+  Atomics.compareExchange(i32, entry, ME, 0);
+}
+
+/**
+ * Records that `view` holds the entry whose OWNER word is at `entry` (already set to ME by CAS):
+ * it is freed when the view is garbage-collected or this worker exits normally.
+ */
+export function holdEntry(view: object, i32: Int32Array, entry: number): void {
+  const record = { i32, entry };
+  held.add(record);
+  reaper.register(view, record);
+  if (!isMainThread && !hooked) {
+    hooked = true;
+    // A worker that ends normally (or by an uncaught error) is between calls: nothing to repair.
+    process.once('exit', () => {
+      for (const record of held) release(record);
+    });
+  }
+}
 
 /** Checks a thread id given to recover(): an integer, and not the calling thread's. */
 export function checkRecoverable(id: number): void {

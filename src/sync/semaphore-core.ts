@@ -38,9 +38,9 @@
 //   BOARD[t & (LINE_SLOTS-1)] === t  ⇒  ticket t was cancelled; the mark is wiped (to a word whose
 //   low bits are not its slot's, so it matches no ticket) by whoever moves SERVING past t
 
-import { threadId } from 'node:worker_threads';
 import type { Deadline } from './deadline.js';
 import { EventCount, NOT_YET, TIMED_OUT } from './event-count.js';
+import { holdEntry, ME } from './recovery.js';
 
 /** Word offsets from the semaphore's base index. */
 /** Available permits; taken by CAS in `tryTake`, given back by Atomics.add in `release`. */
@@ -74,15 +74,9 @@ const TICKET = 2;
 const DEAD = -1;
 /** A view's entry when the table was full: its tickets are not recorded. */
 const UNTRACKED = -1;
-/** This thread's mark in an entry's OWNER and in a Mutex's owner word. */
-export const ME = threadId + 1;
 /** Int32 words one semaphore occupies. */
 export const SEMAPHORE_WORDS = ENTRIES_AT + ENTRIES * ENTRY_WORDS;
 
-/** Frees the entry of a view that was garbage-collected (it holds no ticket then). */
-const entryReaper = new FinalizationRegistry<{ i32: Int32Array; entry: number }>(({ i32, entry }) => {
-  Atomics.compareExchange(i32, entry + OWNER, ME, 0);
-});
 /** The largest permit count. */
 export const MAX_PERMITS = 0x7fffffff;
 
@@ -295,7 +289,7 @@ export class SemaphoreCore {
       if (Atomics.compareExchange(i32, entry + OWNER, 0, ME) !== 0) continue;
       i32[entry + IN_LINE] = 0; // a freed entry may still say what its last owner was doing
       this.#entry = entry;
-      entryReaper.register(this, { i32, entry });
+      holdEntry(this, i32, entry + OWNER);
       return entry;
     }
     this.#entry = UNTRACKED;
