@@ -65,6 +65,17 @@ export async function main(timeScale = 1, log: (line: string) => void = console.
       workerData: { jobs: jobs.handle, id: k + 1, timeScale },
     });
     ready.push(new Promise((resolve) => worker.once('message', resolve)));
+    // Should this worker die mid-call, repair the buffer so the others go on; jobs it had claimed
+    // but not taken out come back: answer those requests 503 too.
+    jobs.watch(worker, ({ returned }) => {
+      for (const job of returned) {
+        waiting
+          .get(job.id)
+          ?.writeHead(503, { 'retry-after': String(RETRY_AFTER_S) })
+          .end('busy, try again\n');
+        waiting.delete(job.id);
+      }
+    });
     worker.on('message', (answer: Answer | 'ready') => {
       if (answer === 'ready') return;
       const res = waiting.get(answer.id);
