@@ -106,6 +106,42 @@ describe('BoundedBuffer when a thread dies mid-call', () => {
     expect(buffer.getManySync(4, { timeout: 0 })).toEqual([4, 5, 6, 7]);
   });
 
+  it('takes a dropped put that was the last claim back at once, so its room is free', () => {
+    const buffer = new BoundedBuffer<number>({ capacity: 2 });
+    buffer.putSync(1);
+    const words = ghostIntends(buffer, 1, 1);
+    words[TAIL] = 4; // the ghost claimed position 1 (slot 1) and died before publishing
+    expect(buffer.tryPut(2)).toBe(false); // full: 1 inside, and the ghost's claim
+    expect(buffer.recover(GHOST).droppedPuts).toBe(1);
+    expect(buffer.tryPut(2)).toBe(true);
+    expect(buffer.getManySync(2, { timeout: 0 })).toEqual([1, 2]);
+  });
+
+  it('skips a dropped put with later puts behind it when the first put or get reaches it', () => {
+    const buffer = new BoundedBuffer<number>({ capacity: 3 });
+    buffer.putSync(1); // position 0
+    const words = ghostIntends(buffer, 1, 1);
+    words[TAIL] = 2; // the ghost claimed position 1 and died before publishing...
+    buffer.putSync(3); // ...and a live put came after it, at position 2
+    expect(buffer.recover(GHOST).droppedPuts).toBe(1); // a tombstone: item 1 is still ahead of it
+    expect(buffer.getSync({ timeout: 0 })).toBe(1);
+    expect(buffer.tryPut(4)).toBe(true); // position 4, in slot 0
+    expect(buffer.tryPut(5)).toBe(true); // position 5, in slot 1: this put skipped the ghost's claim
+    expect(buffer.getManySync(3, { timeout: 0 })).toEqual([3, 4, 5]);
+    expect(buffer.unfinished).toBe(4); // 1, 3, 4 and 5; the dropped put counts as done
+  });
+
+  it('sees an empty buffer, not a corrupted one, at a slot whose dropped put was skipped but not yet freed', () => {
+    const buffer = new BoundedBuffer<number>({ capacity: 2 });
+    const words = new Int32Array(buffer.handle.memory);
+    // Positions 0 and 1 were a dropped put; a thread moved HEAD past them and has not freed their
+    // slots yet (their stamps still say "free for position 0 and 1").
+    words[TAIL] = 4;
+    words[HEAD] = 4;
+    expect(buffer.tryGet()).toEqual({ ok: false });
+    expect(() => buffer.getSync({ timeout: 0 })).toThrow(/timed out/);
+  });
+
   it('leaves alone what a dead thread finished, and what it never claimed', () => {
     const buffer = new BoundedBuffer<number>({ capacity: 2 });
     buffer.putSync(1);

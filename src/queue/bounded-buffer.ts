@@ -422,8 +422,9 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
         const lastLap = (position - this.#oneLap) & POSITION_MASK;
         const filled = value === ((lastLap + 1) & POSITION_MASK);
         if (!filled && value !== lastLap) throw corrupted(`slot ${position & mask}`, stamp);
-        if (filled && this.#claimedByGet(lastLap)) {
-          // A get is reading last lap's item: it frees the slot soon.
+        if (this.#claimedByGet(lastLap)) {
+          // A get is reading last lap's item, or a getter skipped last lap's dropped put (see
+          // #skipDeadPut): either frees the slot soon.
           if (patience === 0 || (waitingSince !== 0 && performance.now() - waitingSince >= patience)) {
             this.#blockAt = at;
             this.#blockSeen = stamp;
@@ -433,6 +434,9 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
           this.#awaitChange(at, stamp);
           break;
         }
+        // Last lap's put, unpublished: in progress (the buffer is full), unless it died and
+        // recover() made it a tombstone: then skip it, as a getter would, and look again.
+        if (!filled && Atomics.load(i32, TOMBSTONES) !== 0 && this.#skipDeadPut(lastLap)) break;
         this.#blockAt = at;
         this.#blockSeen = stamp;
         return NONE;
@@ -496,17 +500,25 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
       }
       const at = STAMPS + (head & mask);
       const value = stamp & POSITION_MASK;
-      // Free for the put at `head`, or last lap's item still being read by a get: empty either way.
-      if (value !== head && value !== ((head - mask) & POSITION_MASK))
+      // Free for the put at `head`; or last lap's item still being read by a get; or last lap's
+      // dropped put, being freed by the thread that skipped it (#skipDeadPut). In the last two no
+      // put can have claimed `head` yet (its slot is not free): empty.
+      const lastLap = (head - this.#oneLap) & POSITION_MASK;
+      if (value !== head && value !== ((lastLap + 1) & POSITION_MASK) && value !== lastLap)
         throw corrupted(`slot ${head & mask}`, stamp);
-      if (value === head && (Atomics.load(i32, TAIL) & POSITION_MASK) !== head) {
-        // A put has claimed this slot and is writing it, unless it died: then skip its claim.
-        if (Atomics.load(i32, TOMBSTONES) !== 0 && this.#skipDeadPut(head)) continue;
-        if (patience !== 0 && (waitingSince === 0 || performance.now() - waitingSince < patience)) {
-          if (waitingSince === 0) waitingSince = performance.now();
-          this.#awaitChange(at, stamp);
-          continue;
-        }
+      if (value === lastLap && (Atomics.load(i32, TAIL) & POSITION_MASK) !== head)
+        throw corrupted('HEAD', head); // only a skipper moves HEAD past an unpublished put, and TAIL is there
+      const putInProgress = value === head && (Atomics.load(i32, TAIL) & POSITION_MASK) !== head;
+      // A put has claimed this slot and is writing it, unless it died: then skip its claim.
+      if (putInProgress && Atomics.load(i32, TOMBSTONES) !== 0 && this.#skipDeadPut(head)) continue;
+      if (
+        putInProgress &&
+        patience !== 0 &&
+        (waitingSince === 0 || performance.now() - waitingSince < patience)
+      ) {
+        if (waitingSince === 0) waitingSince = performance.now();
+        this.#awaitChange(at, stamp);
+        continue;
       }
       this.#blockAt = at;
       this.#blockSeen = stamp;
@@ -1119,16 +1131,17 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
         undecided++;
         continue;
       }
-      if (outcome === MINE && claim > 0) {
-        // Its put stays claimed but unpublished: make the entry a tombstone that getters skip.
-        report.droppedPuts += claim;
+      if (outcome === MINE && claim > 0) report.droppedPuts += claim;
+      if (outcome === MINE && claim > 0 && !this.#rollBack(position, claim)) {
+        // Its put stays claimed but unpublished, with later claims behind it: make the entry a
+        // tombstone that the next thread to reach it skips.
         Atomics.add(i32, TOMBSTONES, 1);
         Atomics.store(i32, entry + OWNER, TOMBSTONE); // publish the tombstone to stuck getters
         Atomics.notify(i32, STAMPS + (position & (this.#oneLap - 1))); // getters asleep on its slot look again
         if (Atomics.load(i32, HEAD) === position) this.#skipDeadPut(position);
         continue;
       }
-      if (outcome === MINE) {
+      if (outcome === MINE && claim < 0) {
         try {
           this.#handBack(position, -claim, report.returned);
         } catch (error) {
@@ -1160,6 +1173,29 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     if (stamp !== (put ? position : position + 1)) return NOT_MINE;
     if (put && this.#hasTombstone(position)) return NOT_MINE; // another dead thread's, done already
     return MINE;
+  }
+
+  /**
+   * Takes back a dead put's claim of n positions from `position` if it is the last claim (TAIL is
+   * just past it): its positions are free again at once, instead of holding slots until a getter
+   * skips them. True if done.
+   */
+  #rollBack(position: number, n: number): boolean {
+    const i32 = this.#i32;
+    const mask = this.#oneLap - 1;
+    const tail = Atomics.load(i32, TAIL);
+    if ((tail & POSITION_MASK) !== this.#advance(position, n)) return false;
+    // A batch publishes last to first: unpublish what it had published (no getter can reach those
+    // before `position`), so each slot is free for its position again. Harmless if the CAS fails.
+    let p = position;
+    for (let k = 0; k < n; k++) {
+      const at = STAMPS + (p & mask);
+      if ((Atomics.load(i32, at) & POSITION_MASK) === p + 1) this.#setStamp(at, p);
+      p = this.#advance(p, 1);
+    }
+    if (Atomics.compareExchange(i32, TAIL, tail, (tail & CLOSED_MARK) | position) !== tail) return false;
+    this.#wakeAllSleepers(); // putters asleep on a full buffer: there is room now
+    return true;
   }
 
   #hasTombstone(position: number): boolean {

@@ -12,6 +12,13 @@
 //
 // Items are int32 numbers, and the checker prunes best when every value is put at most once per
 // history: give each thread its own range (`itemOf(thread, k)`).
+//
+// A thread that may be terminated mid-call (worker.terminate() stops it at any instruction) cannot
+// post its history at the end. It streams it instead, into a `HistoryLog`: a SharedArrayBuffer
+// that the thread appends one record to at the start of every call (its start time, written
+// before the call is made) and one at its return (its end time and result), each published by a
+// single Atomics.store of the log's length. Whoever reads the log, at any moment, sees whole
+// records only; a call with a start record and no end record is pending (see `readHistoryLog`).
 
 import { QueueClosedError, TimeoutError } from '../../src/index.js';
 
@@ -82,22 +89,30 @@ export function classify(error: unknown, signal?: AbortSignal): QueueResult {
 export class HistoryRecorder {
   readonly operations: Operation[] = [];
 
+  /** With `log`, every call and return is also streamed there as it happens (see HistoryLog). */
   constructor(
     readonly thread: number,
     private readonly clock: () => number = sharedClock,
+    private readonly log?: HistoryLog,
   ) {}
 
   begin(call: QueueCall, method?: string): Operation {
     const op: Operation = { thread: this.thread, call, result: { kind: 'pending' }, start: 0, end: Infinity };
     if (method !== undefined) (op as { method?: string }).method = method;
-    this.operations.push(op);
-    (op as { start: number }).start = this.clock(); // read last, right before the call
+    const index = this.operations.push(op) - 1;
+    (op as { start: number }).start = this.clock(); // read last, right before the call…
+    // …but for the log's record: the call is made only once its start is in the log, so a thread
+    // that dies before the record is published never made the call.
+    this.log?.append({ i: index, c: call, m: method, s: op.start } satisfies BeginRecord);
     return op;
   }
 
   finish(op: Operation, result: QueueResult): void {
     op.end = this.clock(); // read first, right after the return
     op.result = result;
+    // A thread that dies before this record is published leaves the call pending: the checker
+    // then allows any effect it could have had, which includes the one it had.
+    this.log?.append({ i: this.operations.lastIndexOf(op), r: result, e: op.end } satisfies EndRecord);
   }
 
   /** Runs a synchronous call and records it; returns its result, or undefined if it threw a known error. */
@@ -191,32 +206,179 @@ export function account(history: History): Accounting {
   return { put, got, discarded };
 }
 
+/** What `BoundedBuffer.recover()` reported for the threads that died during a history. */
+export interface Recovered {
+  /** Items the dead threads' gets had claimed but not taken out, handed back by recover(). */
+  readonly returned?: readonly number[];
+  /** Items of the dead threads' puts that recover() dropped (claimed, never published). */
+  readonly droppedPuts?: number;
+}
+
 /**
- * Checks that nothing was lost or made up: every item acknowledged as put was got, discarded by an
- * immediate close, or is still inside, exactly once, and nothing else came out. Returns a list of
- * problems (empty when the books balance).
+ * Checks that nothing was lost or made up. Everything that came out (got, discarded by an
+ * immediate close, still inside, or handed back by recover()) came out once at most, and was
+ * acknowledged as put, or belongs to a put still pending (its thread died: it may or may not have
+ * gone in). Every item acknowledged as put came out, except at most as many as the pending gets
+ * could have taken out before their threads died (1 for a get or tryGet, `max` for a getMany),
+ * less the items recover() handed back from them. Items recover() says it dropped were never
+ * published, so they are items of pending puts that did not come out. Returns a list of problems
+ * (empty when the books balance).
+ *
+ * Without pending operations this is exact: acknowledged puts = got + discarded + still inside.
  */
-export function balance(history: History, stillInside: readonly number[] = []): string[] {
+export function balance(
+  history: History,
+  stillInside: readonly number[] = [],
+  recovered: Recovered = {},
+): string[] {
   const { put, got, discarded } = account(history);
+  const returned = recovered.returned ?? [];
   const out = new Map<number, number>();
-  for (const x of [...got, ...discarded, ...stillInside]) out.set(x, (out.get(x) ?? 0) + 1);
-  const problems: string[] = [];
-  for (const x of put) {
-    const n = out.get(x) ?? 0;
-    if (n === 0) problems.push(`item ${x} was acknowledged as put but never came out (lost)`);
-    else if (n === 1) out.delete(x);
-    else out.set(x, n - 1);
-  }
-  // A put still pending when the history ended may or may not have gone in: once is fine.
+  for (const x of [...got, ...discarded, ...stillInside, ...returned]) out.set(x, (out.get(x) ?? 0) + 1);
+  // What the pending calls (of threads that died) may have done.
+  let takeable = 0;
   const maybe = new Set<number>();
   for (const { call, result } of history) {
     if (result.kind !== 'pending') continue;
-    if (call.op === 'put' || call.op === 'tryPut') maybe.add(call.item);
-    if (call.op === 'putMany') for (const x of call.items) maybe.add(x);
+    if (call.op === 'get' || call.op === 'tryGet') takeable += 1;
+    else if (call.op === 'getMany') takeable += call.max;
+    else if (call.op === 'put' || call.op === 'tryPut') maybe.add(call.item);
+    else if (call.op === 'putMany') for (const x of call.items) maybe.add(x);
   }
+  const problems: string[] = [];
+  const missing: number[] = [];
+  for (const x of put) {
+    const n = out.get(x) ?? 0;
+    if (n === 0) missing.push(x);
+    else if (n === 1) out.delete(x);
+    else out.set(x, n - 1);
+  }
+  // Pending gets took out what they claimed and freed (gone with their threads); recover() handed
+  // back the rest of their claims. Together no more than those gets could take.
+  const room = takeable - returned.length;
+  if (missing.length > Math.max(room, 0)) {
+    const why =
+      takeable === 0
+        ? '(lost)'
+        : `(lost: pending gets could have taken ${takeable} item(s), recover() returned ${returned.length}, ` +
+          `and ${missing.length} acknowledged item(s) are missing)`;
+    for (const x of missing) problems.push(`item ${x} was acknowledged as put but never came out ${why}`);
+  } else if (room < 0) {
+    problems.push(
+      `recover() returned ${returned.length} item(s), more than the pending gets could have claimed (${takeable})`,
+    );
+  }
+  // A put still pending when the history ended may or may not have gone in: once is fine.
   for (const [x, n] of out) {
     if (n === 1 && maybe.has(x)) continue;
     problems.push(`item ${x} came out ${n} time(s) more than it was put`);
   }
+  const droppable = [...maybe].filter((x) => !out.has(x)).length;
+  const dropped = recovered.droppedPuts ?? 0;
+  if (dropped > droppable) {
+    problems.push(
+      `recover() dropped ${dropped} unpublished put item(s), but only ${droppable} item(s) of pending puts never came out`,
+    );
+  }
   return problems;
+}
+
+// -----------------------------------------------------------------------------------------------
+// Streaming a history through shared memory
+
+/** The record a call starts with: its index in the thread's history, call, method and start. */
+interface BeginRecord {
+  readonly i: number;
+  readonly c: QueueCall;
+  readonly m: string | undefined;
+  readonly s: number;
+}
+
+/** The record of a return: the call's index, its result and end. */
+interface EndRecord {
+  readonly i: number;
+  readonly r: QueueResult;
+  readonly e: number;
+}
+
+/** Int32 word 0: bytes of whole records; word 1: 1 once a record did not fit. Records from byte 8. */
+const LOG_LENGTH = 0;
+const LOG_OVERFLOW = 1;
+const LOG_DATA = 8;
+
+/**
+ * One thread's history, streamed into shared memory as it happens, so that it survives the thread
+ * being terminated at any instruction. The thread appends records (one line of JSON each) past
+ * the published length, then publishes the new length with one Atomics.store; a reader's
+ * Atomics.load of the length makes every byte before it visible. A record cut short by the
+ * thread's death is past the length, so it is never read.
+ *
+ * One writer per log. A record that does not fit sets the overflow word and is left out, and
+ * `readHistoryLog` then throws: size the log generously (`HistoryLog.create`).
+ */
+export class HistoryLog {
+  readonly #words: Int32Array;
+  readonly #bytes: Uint8Array;
+  #used: number;
+  static readonly #encoder = new TextEncoder();
+
+  /** Memory for a log of about `records` records of ordinary size. */
+  static create(records: number): SharedArrayBuffer {
+    return new SharedArrayBuffer(LOG_DATA + 1024 * (records + 64));
+  }
+
+  constructor(readonly memory: SharedArrayBuffer) {
+    this.#words = new Int32Array(memory, 0, 2);
+    this.#bytes = new Uint8Array(memory, LOG_DATA);
+    this.#used = Atomics.load(this.#words, LOG_LENGTH);
+  }
+
+  append(record: BeginRecord | EndRecord): void {
+    if (this.#words[LOG_OVERFLOW] !== 0) return;
+    const line = `${JSON.stringify(record)}\n`;
+    const { read, written } = HistoryLog.#encoder.encodeInto(line, this.#bytes.subarray(this.#used));
+    if (read !== line.length) {
+      Atomics.store(this.#words, LOG_OVERFLOW, 1);
+      return;
+    }
+    this.#used += written;
+    Atomics.store(this.#words, LOG_LENGTH, this.#used); // publish the record
+  }
+}
+
+/**
+ * The history of `thread` as its log holds it now: every call whose start record was published,
+ * with its result and end if its end record was, and as pending (end = Infinity) if not.
+ */
+export function readHistoryLog(memory: SharedArrayBuffer, thread: number): Operation[] {
+  const words = new Int32Array(memory, 0, 2);
+  const length = Atomics.load(words, LOG_LENGTH);
+  if (Atomics.load(words, LOG_OVERFLOW) !== 0) {
+    throw new Error(`the history log of thread ${thread} overflowed (${length} bytes): make it larger`);
+  }
+  // Decoding needs an unshared copy.
+  const text = new TextDecoder().decode(new Uint8Array(memory, LOG_DATA, length).slice());
+  const operations: Operation[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const record = JSON.parse(line) as Partial<BeginRecord & EndRecord>;
+    if (record.c !== undefined) {
+      const op: Operation = {
+        thread,
+        call: record.c,
+        result: { kind: 'pending' },
+        start: record.s as number,
+        end: Infinity,
+      };
+      if (record.m !== undefined) (op as { method?: string }).method = record.m;
+      operations[record.i as number] = op;
+    } else {
+      const op = operations[record.i as number];
+      if (op === undefined)
+        throw new Error(`thread ${thread}'s log returns from call ${record.i}, never made`);
+      op.result = record.r as QueueResult;
+      op.end = record.e as number;
+    }
+  }
+  return operations;
 }
