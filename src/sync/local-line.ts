@@ -7,7 +7,7 @@
 // through Atomics.notify. Fairness across threads is the semaphore line's: this thread's waiters
 // hold one place in it at a time.
 //
-// Invariants (thread-local, no locks): #waiting[0] is the waiter the pump serves while #pumping;
+// Invariants (thread-local, no locks): #waiting[#head] is the waiter the pump serves while #pumping;
 // a waiter is settled exactly once, by its own timer/abort while it is not being served, else by
 // the pump; permits the pump obtains for a waiter that gave up meanwhile are released at once.
 
@@ -35,7 +35,9 @@ const RESOLVED: Promise<void> = Promise.resolve();
 
 export class LocalLine {
   readonly #core: SemaphoreCore;
-  readonly #waiting: LocalWaiter[] = [];
+  /** Waiters from #head on, first come first served (a head index: shift() would copy them all). */
+  #waiting: (LocalWaiter | undefined)[] = [];
+  #head = 0;
   #pumping = false;
 
   constructor(core: SemaphoreCore) {
@@ -47,7 +49,7 @@ export class LocalLine {
    * rejects with TimeoutError (naming `what`) or `signal.reason`.
    */
   acquire(permits: number, options: WaitOptions | undefined, what: string): Promise<void> {
-    if (this.#waiting.length === 0 && this.#core.tryAcquire(permits)) return RESOLVED;
+    if (this.#head === this.#waiting.length && this.#core.tryAcquire(permits)) return RESOLVED;
     return new Promise<void>((resolve, reject) => {
       const waiter: LocalWaiter = {
         permits,
@@ -78,7 +80,7 @@ export class LocalLine {
       }
       waiter.settled = true;
       waiter.forget();
-      this.#waiting.splice(this.#waiting.indexOf(waiter), 1);
+      this.#waiting.splice(this.#waiting.indexOf(waiter, this.#head), 1);
       waiter.reject(reason);
     };
     const timer = Number.isFinite(deadline.timeout)
@@ -92,11 +94,31 @@ export class LocalLine {
     };
   }
 
+  /** Takes the served waiter off the front; compacts the array once the served part dominates. */
+  #dropHead(): void {
+    this.#waiting[this.#head++] = undefined;
+    if (this.#head === this.#waiting.length) {
+      this.#waiting = [];
+      this.#head = 0;
+    } else if (this.#head >= 1024 && this.#head * 2 >= this.#waiting.length) {
+      this.#waiting = this.#waiting.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+
   /** Serves this thread's waiters one at a time through the shared-memory line. */
   async #pump(): Promise<void> {
     this.#pumping = true;
-    while (this.#waiting.length > 0) {
-      const waiter = this.#waiting[0];
+    while (this.#head < this.#waiting.length) {
+      const waiter = this.#waiting[this.#head]!;
+      if (this.#core.tryAcquire(waiter.permits)) {
+        // Free permits and nobody in the shared line: no need to queue there (nor to await).
+        this.#dropHead();
+        waiter.settled = true;
+        waiter.forget();
+        waiter.resolve();
+        continue;
+      }
       const stop = new Deadline(undefined);
       waiter.stop = stop;
       let got = 0;
@@ -107,7 +129,7 @@ export class LocalLine {
       } catch (error) {
         failure = error;
       }
-      this.#waiting.shift();
+      this.#dropHead();
       waiter.settled = true;
       waiter.forget();
       if (waiter.reason !== undefined) {
