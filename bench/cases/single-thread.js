@@ -214,8 +214,7 @@ export const groups = [
     expect: only,
     cases: {
       'minimal semaphore': (n) => contended(...semaphores(4).minimal, n),
-      // Far slower than the others at present: sized so that a sample stays near a second.
-      'conveyor Semaphore': { run: (n) => contended(...semaphores(4).conveyor, n), items: [5_000, 20_000] },
+      'conveyor Semaphore': (n) => contended(...semaphores(4).conveyor, n),
       'async-sema': (n) => contended(...semaphores(4)['async-sema'], n),
       'async-mutex Semaphore': (n) => contended(...semaphores(4)['async-mutex'], n),
       'p-limit (limited call)': (n) => pLimitCycles(n, 4, 100),
