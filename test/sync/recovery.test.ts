@@ -3,9 +3,12 @@
 import type { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { LockOwnershipError, Mutex, type MutexRecoveryReport, Semaphore } from '../../src/index.js';
+import { prng } from '../helpers/prng.js';
 import { startWorker } from '../helpers/worker.js';
+import type { MutexKillJob } from '../workers/mutex-kill-actor.js';
 
 const ACTOR = new URL('../workers/sync-actor.ts', import.meta.url);
+const KILL_ACTOR = new URL('../workers/mutex-kill-actor.ts', import.meta.url);
 
 /** The worker's next message equal to `expected`; rejects after `timeoutMs`. */
 function says(worker: Worker, expected: string, timeoutMs = 20_000): Promise<void> {
@@ -93,4 +96,55 @@ describe('Semaphore when a waiter dies', () => {
     await acquired;
     await second.terminate();
   });
+});
+
+describe('Mutex under random kills', () => {
+  it('never wedges while holders and waiters are terminated at random, and every ownerDied repair restores the invariant', async () => {
+    const mutex = new Mutex();
+    const shared = new SharedArrayBuffer(12);
+    const counts = new SharedArrayBuffer(4 * 64);
+    const words = new Int32Array(shared);
+    const random = prng(2026);
+    const reports: MutexRecoveryReport[] = [];
+    const errors: unknown[] = [];
+    let slots = 0;
+    const start = async () => {
+      const slot = slots++;
+      const worker = startWorker(KILL_ACTOR, {
+        workerData: { mutex: mutex.handle, shared, counts, slot } satisfies MutexKillJob,
+      });
+      worker.on('error', (error) => errors.push(error)); // a TimeoutError: the mutex wedged
+      mutex.watch(worker, (report) => reports.push(report));
+      await says(worker, 'started');
+      return worker;
+    };
+    const actors = await Promise.all([start(), start(), start(), start()]);
+    // Kill one actor at a random moment, replacing each, at least 10 times and until some kill
+    // has found a holder and some a waiter in line (64 actors at most).
+    const seen = () => reports.some((r) => r.ownerDied) && reports.some((r) => r.leftLine);
+    for (let kill = 0; (kill < 10 || !seen()) && slots < 64; kill++) {
+      await settle(5 + random() * 20);
+      const victim = Math.floor(random() * actors.length);
+      await actors[victim].terminate();
+      actors[victim] = await start();
+    }
+    words[2] = 1; // stop
+    await Promise.all(actors.map((worker) => says(worker, 'stopped', 10_000)));
+    await Promise.all(actors.map((worker) => worker.terminate()));
+    expect(errors).toEqual([]);
+    // The last holder to die may have left it inconsistent: repair as an actor would.
+    const guard = mutex.lockSync({ timeout: 1_000 });
+    const sum = new Int32Array(counts).reduce((total, n) => total + n, 0);
+    if (guard.ownerDied) {
+      words[0] = sum;
+      guard.markConsistent();
+    }
+    guard.unlock();
+    expect(words[0]).toBe(sum);
+    expect(sum).toBeGreaterThan(0);
+    expect(reports.length).toBeGreaterThanOrEqual(10);
+    // Some kills found a holder (the next one repaired), some a waiter in line.
+    expect(reports.filter((r) => r.ownerDied).length, JSON.stringify(reports)).toBeGreaterThan(0);
+    expect(reports.filter((r) => r.leftLine).length, JSON.stringify(reports)).toBeGreaterThan(0);
+  }, 60_000);
 });
