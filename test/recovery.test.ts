@@ -19,8 +19,9 @@ const ACTOR = new URL('./workers/recovery-actor.ts', import.meta.url);
 // lap * L + slot, with L the power of two above the capacity (4 for capacity 2, 8 for 4).
 const TAIL = 16;
 const HEAD = 32;
-const LAST_ENTRY = 64 + 127 * 4; // the intents table's last entry: OWNER, CLAIM, CLAIM_AT
-const STAMPS = 64 + 128 * 4;
+const ENTRY_WORDS = 16; // one cache line per entry
+const LAST_ENTRY = 64 + 127 * ENTRY_WORDS; // the intents table's last entry: OWNER, CLAIM, CLAIM_AT
+const STAMPS = 64 + 128 * ENTRY_WORDS;
 /** A thread id no real thread in this test has. */
 const GHOST = 4242;
 
@@ -160,7 +161,9 @@ describe('BoundedBuffer when a thread dies mid-call', () => {
     const buffer = new BoundedBuffer<number>({ capacity: 4, codec: int32Codec() });
     const owners = () => {
       const words = new Int32Array(buffer.handle.memory);
-      return Array.from({ length: 128 }, (_, k) => words[64 + 4 * k]).filter((owner) => owner !== 0);
+      return Array.from({ length: 128 }, (_, k) => words[64 + ENTRY_WORDS * k]).filter(
+        (owner) => owner !== 0,
+      );
     };
     const producer = startWorker(ACTOR, {
       workerData: { handle: buffer.handle, item: 5, stallMs: 0 } satisfies StalledPutJob,

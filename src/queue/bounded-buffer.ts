@@ -111,7 +111,8 @@ const TOMBSTONES = 56;
  */
 const ENTRIES_AT = 64;
 const ENTRIES = 128;
-const ENTRY_WORDS = 4;
+/** A 64-byte line per entry: every claim writes its thread's entry, and a shared line would bounce. */
+const ENTRY_WORDS = 16;
 const OWNER = 0;
 /** +n: a put of n items; -n: a get of up to n; 0: no claim in progress. Written by the owner. */
 const CLAIM = 1;

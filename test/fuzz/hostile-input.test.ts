@@ -515,7 +515,7 @@ describe('handles: tampered, truncated, or of another kind', () => {
   // again". Now the call throws BufferCorruptedError. Run in a worker so a hang is a missing reply.
   it('a handle whose state words were corrupted never hangs a call: it throws BufferCorruptedError', async () => {
     const cases: [string, number, number, TamperJob['call']][] = [
-      ['stamp of slot 0', 576, 12_345, 'tryPut'],
+      ['stamp of slot 0', 64 + 128 * 16, 12_345, 'tryPut'],
       ['TAIL', 16, 7, 'tryPut'],
       ['HEAD', 32, 5, 'tryGet'],
     ];
