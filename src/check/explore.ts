@@ -156,7 +156,7 @@ function depthFirst(machine: Machine, maxDepth: number, maxStates: number) {
   const bounded = machine.preemptionBound !== Infinity;
   const budgetAddr = machine.pcBase + machine.threads + 1;
   const threads = machine.threads;
-  const visited = new Set<string>();
+  const visited = new StateSet();
   const initial = machine.initial();
   visited.add(machine.key(initial));
   let transitions = 0;
@@ -196,9 +196,7 @@ function depthFirst(machine: Machine, maxDepth: number, maxStates: number) {
       break;
     }
     if (bounded) scratch[budgetAddr] += cost;
-    const key = machine.key(scratch);
-    if (visited.has(key)) continue;
-    visited.add(key);
+    if (!visited.add(machine.key(scratch))) continue;
     const child = scratch.slice();
     const childDepth = depth + 1;
     if (childDepth > deepest) deepest = childDepth;
@@ -220,6 +218,26 @@ function depthFirst(machine: Machine, maxDepth: number, maxStates: number) {
     via.push(t);
   }
   return { found, states: visited.size, transitions, maxDepth: deepest, complete };
+}
+
+/**
+ * The visited states' keys. One JS Set holds at most 2^24 entries (it throws past that), so the
+ * keys are spread over 16 Sets by a cheap hash of a sample of their characters.
+ */
+class StateSet {
+  readonly #shards = Array.from({ length: 16 }, () => new Set<string>());
+  size = 0;
+
+  /** Adds `key`; false if it was there already. */
+  add(key: string): boolean {
+    let hash = key.length;
+    for (let i = 0; i < key.length; i += 5) hash = (Math.imul(hash, 31) + key.charCodeAt(i)) | 0;
+    const shard = this.#shards[hash & 15];
+    if (shard.has(key)) return false;
+    shard.add(key);
+    this.size++;
+    return true;
+  }
 }
 
 function boundProblem(maxDepth: number): Problem {
