@@ -118,6 +118,17 @@ describe('BoundedBuffer when a thread dies mid-call', () => {
     expect(buffer.getManySync(2, { timeout: 0 })).toEqual([1, 2]);
   });
 
+  it('lets join() return once the only unfinished item was a dropped put', async () => {
+    const buffer = new BoundedBuffer<number>({ capacity: 2 });
+    const words = ghostIntends(buffer, 1, 0);
+    words[TAIL] = 1; // the ghost claimed position 0 and died: join() counts it as unfinished
+    const joined = buffer.join({ timeout: 10_000 }).then(() => 'joined');
+    buffer.recover(GHOST); // taken back at once (the last claim): join() is woken, not left to poll
+    const asleep = new Promise((resolve) => setTimeout(resolve, 1_000, 'still waiting'));
+    expect(await Promise.race([joined, asleep])).toBe('joined');
+    expect(buffer.unfinished).toBe(0);
+  });
+
   it('skips a dropped put with later puts behind it when the first put or get reaches it', () => {
     const buffer = new BoundedBuffer<number>({ capacity: 3 });
     buffer.putSync(1); // position 0

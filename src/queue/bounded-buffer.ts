@@ -1196,6 +1196,7 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     }
     if (Atomics.compareExchange(i32, TAIL, tail, (tail & CLOSED_MARK) | position) !== tail) return false;
     this.#wakeAllSleepers(); // putters asleep on a full buffer: there is room now
+    if (this.unfinished === 0) Atomics.notify(i32, DONE); // its items no longer count for join()
     return true;
   }
 
