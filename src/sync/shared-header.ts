@@ -4,8 +4,8 @@ import { describe } from '../internal/validate.js';
 
 /** 'CNVY' in ASCII: the first word of every conveyor shared memory block. */
 export const MAGIC = 0x434e5659;
-/** Layout version; bumped when a layout changes. */
-export const LAYOUT_VERSION = 1;
+/** Layout version; bumped when a layout changes (2: the entries tables for dead-thread recovery). */
+export const LAYOUT_VERSION = 2;
 
 export const KIND_SEMAPHORE = 1;
 export const KIND_MUTEX = 2;
