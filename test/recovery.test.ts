@@ -6,6 +6,7 @@
 // dead getter's cases write the state a thread leaves when it dies at that instant: the claiming
 // CAS done, its intents entry naming the claim, the slots not yet freed. The random-kill stress
 // (test/stress/history.test.ts) covers deaths at any moment, with checked histories.
+import { spawnSync } from 'node:child_process';
 import { threadId } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { BoundedBuffer, type RecoveryReport } from '../src/index.js';
@@ -190,6 +191,29 @@ describe('BoundedBuffer when a thread dies mid-call', () => {
     const words = ghostIntends(buffer, 0, 0);
     buffer.recover(GHOST);
     expect(words[LAST_ENTRY]).toBe(0);
+  });
+
+  it("keeps the worker's other 'exit' listeners running when a watch callback throws (terminate() resolves)", () => {
+    // In a child process (built package): the callback's error becomes an uncaught exception there.
+    const script = `
+      import { Worker } from 'node:worker_threads';
+      import { BoundedBuffer } from ${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)};
+      const buffer = new BoundedBuffer({ capacity: 2 });
+      process.on('uncaughtException', (error) => console.log('uncaught:', error.message));
+      const worker = new Worker('setInterval(() => {}, 1000)', { eval: true });
+      buffer.watch(worker, () => { throw new Error('from the callback'); });
+      await new Promise((resolve) => worker.once('online', resolve));
+      const timer = setTimeout(() => { console.log('terminate() hung'); process.exit(1); }, 5000);
+      await worker.terminate();
+      clearTimeout(timer);
+      console.log('terminated');
+    `;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
+    expect(run.stdout).toContain('terminated');
+    expect(run.stdout).toContain('uncaught: from the callback');
   });
 
   it('rejects a bad thread id, the calling thread, and a watch of what is not a Worker', () => {

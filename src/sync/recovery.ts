@@ -57,14 +57,25 @@ export function watchWorker<R>(
   recover: (id: number) => R,
 ): void {
   const id = (worker as Partial<Worker> | null)?.threadId;
-  if (typeof worker?.once !== 'function' || typeof id !== 'number' || !Number.isInteger(id) || id < 0) {
-    throw new TypeError(`watch() needs a Worker that has not exited, got ${describe(worker)}`);
+  if (typeof worker?.once !== 'function' || typeof id !== 'number' || !Number.isInteger(id)) {
+    throw new TypeError(`watch() needs a Worker, got ${describe(worker)}`);
+  }
+  if (id < 0) {
+    throw new TypeError('watch() needs a Worker that has not exited yet (its threadId is -1 once it has)');
   }
   if (onRecovered !== undefined && typeof onRecovered !== 'function') {
     throw new TypeError(`watch(): onRecovered must be a function, got ${describe(onRecovered)}`);
   }
   worker.once('exit', () => {
     const report = recover(id);
-    onRecovered?.(report);
+    try {
+      onRecovered?.(report);
+    } catch (error) {
+      // Thrown from here it would stop the worker's other 'exit' listeners (terminate() waits on
+      // one of them): rethrow it on its own, as an uncaught exception.
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
   });
 }
