@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { threadId } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { BoundedBuffer, type RecoveryReport } from '../src/index.js';
-import { startWorker } from './helpers/worker.js';
+import { exited, startWorker } from './helpers/worker.js';
 import { int32Codec } from './tooling/stall-codec.js';
 import type { StalledPutJob } from './workers/recovery-actor.js';
 
@@ -162,7 +162,7 @@ describe('BoundedBuffer when a thread dies mid-call', () => {
     ghostIntends(buffer, 1, 1);
     expect(buffer.recover(GHOST)).toEqual({ threadId: GHOST, droppedPuts: 0, returned: [], undecided: 0 });
     // ...and a get at position 0 that finished long ago (the slot was freed and refilled since).
-    expect(buffer.getSync()).toBe(1);
+    expect(buffer.getSync({ timeout: 0 })).toBe(1);
     buffer.putManySync([2, 3]);
     ghostIntends(buffer, -1, 0);
     expect(buffer.recover(GHOST)).toEqual({ threadId: GHOST, droppedPuts: 0, returned: [], undecided: 0 });
@@ -181,7 +181,7 @@ describe('BoundedBuffer when a thread dies mid-call', () => {
       workerData: { handle: buffer.handle, item: 5, stallMs: 0 } satisfies StalledPutJob,
     });
     const id = producer.threadId;
-    await new Promise((resolve) => producer.once('exit', resolve));
+    await exited(producer, 10_000);
     expect(buffer.getSync({ timeout: 0 })).toBe(5);
     expect(owners()).not.toContain(id + 1);
   });

@@ -1132,17 +1132,18 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
         undecided++;
         continue;
       }
-      if (outcome === MINE && claim > 0) report.droppedPuts += claim;
-      if (outcome === MINE && claim > 0 && !this.#rollBack(position, claim)) {
-        // Its put stays claimed but unpublished, with later claims behind it: make the entry a
-        // tombstone that the next thread to reach it skips.
-        Atomics.add(i32, TOMBSTONES, 1);
-        Atomics.store(i32, entry + OWNER, TOMBSTONE); // publish the tombstone to stuck getters
-        Atomics.notify(i32, STAMPS + (position & (this.#oneLap - 1))); // getters asleep on its slot look again
-        if (Atomics.load(i32, HEAD) === position) this.#skipDeadPut(position);
-        continue;
-      }
-      if (outcome === MINE && claim < 0) {
+      if (outcome === MINE && claim > 0) {
+        report.droppedPuts += claim;
+        if (!this.#rollBack(position, claim)) {
+          // Its put stays claimed but unpublished, with later claims behind it: make the entry a
+          // tombstone that the next thread to reach it skips.
+          Atomics.add(i32, TOMBSTONES, 1);
+          Atomics.store(i32, entry + OWNER, TOMBSTONE); // publish the tombstone to stuck getters
+          Atomics.notify(i32, STAMPS + (position & (this.#oneLap - 1))); // getters asleep on its slot look again
+          if (Atomics.load(i32, HEAD) === position) this.#skipDeadPut(position);
+          continue;
+        }
+      } else if (outcome === MINE) {
         try {
           this.#handBack(position, -claim, report.returned);
         } catch (error) {

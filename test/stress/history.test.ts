@@ -23,7 +23,7 @@ import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BoundedBuffer } from '../../src/index.js';
 import { prng } from '../helpers/prng.js';
-import { startWorker } from '../helpers/worker.js';
+import { exited, startWorker } from '../helpers/worker.js';
 import { FaultStress, nextMessage, type RunReport, relaxTryCalls } from '../tooling/fault-stress.js';
 import {
   balance,
@@ -278,10 +278,10 @@ async function stalledPutter(buffer: BoundedBuffer<number>, item: number, size: 
     log,
     /** Terminates the actor in the middle of its put; resolves, once it has exited, with when terminate() was called. */
     async kill(): Promise<number> {
-      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      const gone = exited(worker, 10_000);
       const at = sharedClock();
       void worker.terminate();
-      await exited;
+      await gone;
       return at;
     },
   };

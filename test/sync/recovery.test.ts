@@ -51,7 +51,7 @@ describe('Mutex when its holder dies', () => {
 
   it('takes a locker that died waiting in line out of the line, so the one behind it gets the lock', async () => {
     const mutex = new Mutex();
-    const mine = mutex.lockSync();
+    const mine = mutex.lockSync({ timeout: 1_000 });
     const first = startWorker(ACTOR, { workerData: { task: 'lock-in-line', mutex: mutex.handle } });
     await says(first, 'waiting');
     await settle(100); // let it take its ticket before the second one does
