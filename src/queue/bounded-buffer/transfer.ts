@@ -4,11 +4,12 @@
 // is finished (see recovery.ts). Every attempt returns its result; none waits (sleep.ts does).
 
 import { describe } from '../../internal/validate.js';
+import { NOT_YET } from '../../sync/wait/outcomes.js';
+import { Attempt } from '../../sync/wait/word.js';
 import type { SlotCodec } from '../codec.js';
 import { withItems } from './failures.js';
 import { POSITION_MASK } from './layout.js';
 import { CLOSED, NONE, type Ring } from './ring.js';
-import { Attempt, NOT_YET } from './sleep.js';
 
 /** A get's answer when the buffer is closed and every item has been got. */
 export const DRAINED: unique symbol = Symbol('closed and drained');
