@@ -3,7 +3,7 @@
 //   layout.ts    the words of its memory, and the checks that open a handle
 //   ring.ts      claiming positions, publishing and freeing slots (Design, Invariants, Fairness)
 //   transfer.ts  one attempt to put or get: a claim, the slots' bytes through the codec, the stamps
-//   recovery.ts  repairing what a dead thread left half-done
+//   dead-threads.ts  repairing what a dead thread left half-done
 //   tasks.ts     taskDone() and join()
 //   failures.ts  the errors it throws
 // How its calls wait (spinning, then sleeping on a stamp; sync and Promise forms) is
@@ -27,7 +27,7 @@ import {
   type Layout,
   openMemory,
 } from './bounded-buffer/layout.js';
-import { type RecoveryReport, recover } from './bounded-buffer/recovery.js';
+import { type RecoveryReport, recover } from './bounded-buffer/dead-threads.js';
 import { CLOSED, Ring } from './bounded-buffer/ring.js';
 
 import { finishTasks, join, joinSync, taskDone, unfinished } from './bounded-buffer/tasks.js';
@@ -36,7 +36,7 @@ import { bindCodec, type Codec, type CodecName } from './codec.js';
 import type { BlockingQueue, CloseOptions, TryGetResult } from './queue.js';
 
 export { MAX_CAPACITY, MAX_SLOT_BYTES } from './bounded-buffer/layout.js';
-export type { RecoveryReport } from './bounded-buffer/recovery.js';
+export type { RecoveryReport } from './bounded-buffer/dead-threads.js';
 
 export interface BoundedBufferOptions<T> {
   /** Slots in the ring: an integer from 1 to 1048576. */
@@ -295,7 +295,7 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     return discarded;
   }
 
-  // Dead threads (see bounded-buffer/recovery.ts)
+  // Dead threads (see bounded-buffer/dead-threads.ts)
 
   /**
    * Repairs what thread `threadId` left half-done when it died (worker.terminate(), an uncaught

@@ -1,7 +1,7 @@
 // Moving items into and out of BoundedBuffer's slots: each attempt claims positions in the ring
 // (ring.ts), writes or copies the slots through the codec, and publishes or frees their stamps,
 // in one synchronous stretch, so that this thread's intents entry names its claim until the claim
-// is finished (see recovery.ts). Every attempt returns its result; none waits (sleep.ts does).
+// is finished (see dead-threads.ts). Every attempt returns its result; none waits (sync/wait/word.ts does).
 
 import { describe } from '../../internal/validate.js';
 import { NOT_YET } from '../../sync/wait/outcomes.js';
