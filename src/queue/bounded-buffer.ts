@@ -19,6 +19,7 @@ import { checkWaitOptions, deadlineOf, type WaitOptions } from '../sync/wait/dea
 import { NOT_YET, TIMED_OUT } from '../sync/wait/outcomes.js';
 import { runAsync, runSync, type Steps } from '../sync/wait/steps.js';
 import { Attempt, Sleeper } from '../sync/wait/word.js';
+import { type RecoveryReport, recover } from './bounded-buffer/dead-threads.js';
 import { closedForGet, closedForPut, closedForPutMany, withItems } from './bounded-buffer/failures.js';
 import {
   checkNewOptions,
@@ -27,7 +28,6 @@ import {
   type Layout,
   openMemory,
 } from './bounded-buffer/layout.js';
-import { type RecoveryReport, recover } from './bounded-buffer/dead-threads.js';
 import { CLOSED, Ring } from './bounded-buffer/ring.js';
 
 import { finishTasks, join, joinSync, taskDone, unfinished } from './bounded-buffer/tasks.js';
@@ -35,8 +35,8 @@ import { DRAINED, TRY_PATIENCE, Transfer } from './bounded-buffer/transfer.js';
 import { bindCodec, type Codec, type CodecName } from './codec.js';
 import type { BlockingQueue, CloseOptions, TryGetResult } from './queue.js';
 
-export { MAX_CAPACITY, MAX_SLOT_BYTES } from './bounded-buffer/layout.js';
 export type { RecoveryReport } from './bounded-buffer/dead-threads.js';
+export { MAX_CAPACITY, MAX_SLOT_BYTES } from './bounded-buffer/layout.js';
 
 export interface BoundedBufferOptions<T> {
   /** Slots in the ring: an integer from 1 to 1048576. */

@@ -46,9 +46,9 @@
 
 import { AT, INTENT, type IntentsTable, UNTRACKED } from '../../sync/intents.js';
 import { type Attempt, awaitChange, WAITING } from '../../sync/wait/word.js';
+import { skipDeadPut } from './dead-threads.js';
 import { corrupted } from './failures.js';
 import { CLOSED_MARK, HEAD, type Layout, POSITION_MASK, STAMPS, TAIL, TOMBSTONES } from './layout.js';
-import { skipDeadPut } from './dead-threads.js';
 
 /** A claim's answer besides a position (positions are never negative): nothing claimed now. */
 export const NONE = -1;
