@@ -35,7 +35,7 @@ export const MIRRORED: readonly Mirrored[] = [
 export function extract(source: string, name: string): string | undefined {
   const lines = source.split('\n');
   const declared = new RegExp(
-    `^(\\s*)(?:export )?(?:async )?(?:function\\*? )?${escape(name)}(?:<[^>]*>)?\\(`,
+    `^(\\s*)(?:export )?(?:async )?(?:function\\*? )?${escapeRegExp(name)}(?:<[^>]*>)?\\(`,
   );
   for (let i = 0; i < lines.length; i++) {
     const match = declared.exec(lines[i]!);
@@ -52,6 +52,6 @@ export function fingerprint(text: string): string {
   return createHash('sha256').update(text.replace(/\s+/g, ' ').trim()).digest('hex').slice(0, 16);
 }
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\#]/g, '\\$&');
 }
