@@ -47,6 +47,8 @@ import {
 import { type ErrorShape, fromShape } from './remote-error.js';
 import { countRunning, type PoolStats, workerStats } from './stats.js';
 
+/** The reason the results loop's wait is called off with (a constant: an AbortError costs a stack). */
+const STOP_READING = Symbol('nothing awaited');
 /** Results read back per wake of the main thread. */
 const RESULTS_PER_READ = 1024;
 /** How long a live worker may take between taking a task and marking it claimed (µs in practice). */
@@ -98,6 +100,9 @@ export class WorkerPool<Task = unknown, Result = unknown> implements AsyncDispos
   /** The entry (or requeued ticket) whose put waits for room, and how to call that put off. */
   #putting: { entry: Entry | undefined; abort: AbortController } | undefined;
   #collecting = false;
+  #pumpScheduled = false;
+  /** Scratch for #pump's batches. */
+  readonly #batch: number[] = [];
   #collectAbort: AbortController | undefined;
   #closed = false;
   #immediate = false;
@@ -261,19 +266,26 @@ export class WorkerPool<Task = unknown, Result = unknown> implements AsyncDispos
     entry.unlisten();
     this.#unsettled--;
     if (this.#unsettled === 0) {
-      this.#collectAbort?.abort(); // nothing is awaited: stop holding the process open
+      this.#collectAbort?.abort(STOP_READING); // nothing is awaited: stop holding the process open
       this.#checkDrained();
     }
     entry.sink.settle(entry, ok, value);
   }
 
+  /** Adds to the line; the pump runs once the caller's synchronous stretch ends, to put a batch. */
   #enqueue(entry: Entry): void {
     this.#waiting.push(entry);
-    this.#pump();
+    if (this.#pumpScheduled) return;
+    this.#pumpScheduled = true;
+    queueMicrotask(() => {
+      this.#pumpScheduled = false;
+      this.#pump();
+    });
   }
 
   /** timeout 0: queue now or not at all. */
   #tryQueueNow(entry: Entry): boolean {
+    this.#pump(); // the line first: what is in it came before
     if (this.#waitingHead < this.#waiting.length || this.#requeue.length > 0 || this.#putting !== undefined) {
       return false; // others wait for room before it
     }
@@ -314,27 +326,63 @@ export class WorkerPool<Task = unknown, Result = unknown> implements AsyncDispos
       this.#putSeq[this.#requeue.shift()!] = this.#putCount++;
     }
     const waiting = this.#waiting;
+    const control = this.#control;
+    const batch = this.#batch;
     while (this.#waitingHead < waiting.length) {
-      const entry = waiting[this.#waitingHead];
-      if (entry.settled) {
+      const head = waiting[this.#waitingHead];
+      if (head.settled) {
         this.#waitingHead++;
         continue;
       }
-      const ticket = this.#free.pop();
-      if (ticket === undefined) {
-        this.#collect(); // a result coming back frees a ticket, and pumps again
+      // As many as there is room for, in one putMany: one wake-up of a worker per batch, not per task.
+      const room = this.#settings.queue - this.#tasks.size;
+      if (room <= 0) {
+        this.#waitForRoom(head);
         break;
       }
-      if (!this.#put(ticket, entry)) {
-        this.#free.push(ticket);
-        this.#waitForRoom(entry);
+      let next = this.#waitingHead;
+      batch.length = 0;
+      while (next < waiting.length && batch.length < room) {
+        const entry = waiting[next];
+        if (!entry.settled) {
+          const ticket = this.#free.pop();
+          if (ticket === undefined) break;
+          this.#codec.write(ticket, entry.prepared);
+          Atomics.store(control, ticket, QUEUED);
+          entry.ticket = ticket;
+          this.#entries[ticket] = entry;
+          batch.push(ticket);
+        }
+        next++;
+      }
+      if (batch.length === 0) {
+        this.#collect(); // no free ticket: a result coming back frees one, and pumps again
         break;
       }
-      this.#waitingHead++;
-      if (entry.timer !== undefined) {
-        clearTimeout(entry.timer); // the timeout is for waiting for room only
-        entry.timer = undefined;
+      try {
+        this.#tasks.putManySync(batch, { timeout: 0 });
+      } catch (error) {
+        if (!(error instanceof TimeoutError)) throw error;
+        // The room seen was not all free yet (a worker still reading a slot): undo, and wait for room.
+        for (const ticket of batch) {
+          const entry = this.#entries[ticket]!;
+          entry.ticket = -1;
+          this.#entries[ticket] = undefined;
+          Atomics.store(control, ticket, FREE);
+          this.#free.push(ticket);
+        }
+        this.#waitForRoom(head);
+        break;
       }
+      for (const ticket of batch) {
+        this.#putSeq[ticket] = this.#putCount++;
+        const entry = this.#entries[ticket]!;
+        if (entry.timer !== undefined) {
+          clearTimeout(entry.timer); // the timeout is for waiting for room only
+          entry.timer = undefined;
+        }
+      }
+      this.#waitingHead = next;
     }
     if (this.#waitingHead > 1024 && this.#waitingHead * 2 > waiting.length) {
       this.#waiting = waiting.slice(this.#waitingHead);
