@@ -13,7 +13,8 @@ const { values } = parseArgs({
   options: { tasks: { type: 'string', default: '10000000' }, json: { type: 'boolean', default: false } },
 });
 const total = Number(values.tasks);
-if (!Number.isInteger(total) || total < 10) throw new RangeError(`--tasks must be an integer >= 10, got ${values.tasks}`);
+if (!Number.isInteger(total) || total < 10)
+  throw new RangeError(`--tasks must be an integer >= 10, got ${values.tasks}`);
 
 const pool = new WorkerPool(new URL('./workers/pool-add.js', import.meta.url), {
   threads: 2,
@@ -21,6 +22,7 @@ const pool = new WorkerPool(new URL('./workers/pool-add.js', import.meta.url), {
   slotBytes: 64,
 });
 await pool.ready;
+const rssStartMB = Math.round((process.memoryUsage().rss / 2 ** 20) * 10) / 10;
 
 function* endless() {
   for (let i = 0; ; i++) yield [i, 1];
@@ -36,7 +38,12 @@ for await (const result of pool.map(endless())) {
   sum += result;
   if (++count % every === 0) {
     const { rss, heapUsed } = process.memoryUsage();
-    const sample = { tasks: count, seconds: (performance.now() - t0) / 1000, rssMB: mb(rss), heapMB: mb(heapUsed) };
+    const sample = {
+      tasks: count,
+      seconds: (performance.now() - t0) / 1000,
+      rssMB: mb(rss),
+      heapMB: mb(heapUsed),
+    };
     samples.push(sample);
     if (!values.json) process.stderr.write(`  ${JSON.stringify(sample)}\n`);
   }
@@ -50,10 +57,12 @@ const report = {
   correct: sum === expectedSum,
   seconds: Math.round(seconds * 10) / 10,
   tasksPerSecond: Math.round(count / seconds),
+  rssStartMB,
   rssFirstMB: samples[0].rssMB,
   rssLastMB: samples.at(-1).rssMB,
   rssMaxMB: Math.max(...samples.map((s) => s.rssMB)),
   rssGrowthMB: Math.round((samples.at(-1).rssMB - samples[0].rssMB) * 10) / 10,
+  rssGrowthFromStartMB: Math.round((samples.at(-1).rssMB - rssStartMB) * 10) / 10,
   samples,
 };
 if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

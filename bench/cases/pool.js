@@ -1,6 +1,8 @@
 // Worker pools: conveyor's WorkerPool against piscina, tinypool, workerpool and poolifier, two
 // threads each, on the tiny task ([a, b]) => a + b (so that what is measured is the pool).
-// Each case starts its pool and runs one task before the clock starts; the task i is [i, i].
+// Each case starts its pool and warms it (WARM tasks through the same calls it is timed on)
+// before the clock starts, so that the figures are steady state, not the JIT's first steps. The
+// task i is [i, i].
 import { availableParallelism } from 'node:os';
 import { WorkerPool } from '../lib/conveyor.js';
 
@@ -8,6 +10,8 @@ const THREADS = 2;
 const ADD = new URL('../workers/pool-add.js', import.meta.url);
 /** map() for the pools without one: a loop keeping this many tasks in flight (memory bounded alike). */
 const MAP_WINDOW = 1024;
+/** Tasks run through the measured path before timing. */
+const WARM = 5_000;
 
 /** Each pool behind one interface: start (warm), run one task, close. */
 const POOLS = {
@@ -66,10 +70,19 @@ async function runWindow(pool, n, inFlight) {
   return { count, sum };
 }
 
+/** Runs WARM tasks through the case's own path: map (or its loop) or run() with `inFlight`. */
+async function warm(pool, inFlight) {
+  if (inFlight === undefined && pool.map !== undefined) {
+    for await (const _ of pool.map(tasks(WARM))) {
+    }
+  } else await runWindow(pool, WARM, inFlight ?? MAP_WINDOW);
+}
+
 function mapCase(name) {
   return async (n) => {
     const pool = await POOLS[name]();
     try {
+      await warm(pool);
       const t0 = performance.now();
       let count = 0;
       let sum = 0;
@@ -92,6 +105,7 @@ function runCase(name, inFlight) {
   return async (n) => {
     const pool = await POOLS[name]();
     try {
+      await warm(pool, inFlight);
       const t0 = performance.now();
       const { count, sum } = await runWindow(pool, n, inFlight);
       return { count, sum, seconds: (performance.now() - t0) / 1000 };
@@ -105,6 +119,7 @@ function latencyCase(name) {
   return async (n) => {
     const pool = await POOLS[name]();
     try {
+      await warm(pool, 1);
       const times = new Float64Array(n);
       for (let i = 0; i < n; i++) {
         const t0 = performance.now();
@@ -122,7 +137,12 @@ function latencyCase(name) {
 
 const sums = (n) => ({ count: n, sum: n * (n - 1) });
 const others = ['piscina', 'tinypool', 'workerpool', 'poolifier'];
-const label = { piscina: 'piscina 5', tinypool: 'tinypool 2', workerpool: 'workerpool 10', poolifier: 'poolifier 5' };
+const label = {
+  piscina: 'piscina 5',
+  tinypool: 'tinypool 2',
+  workerpool: 'workerpool 10',
+  poolifier: 'poolifier 5',
+};
 
 export const groups = [
   {
@@ -133,7 +153,9 @@ export const groups = [
     expect: sums,
     cases: {
       'conveyor WorkerPool.map': { run: mapCase('conveyor'), items: [20_000, 100_000] },
-      ...Object.fromEntries(others.map((name) => [label[name], { run: mapCase(name), items: [20_000, 100_000] }])),
+      ...Object.fromEntries(
+        others.map((name) => [label[name], { run: mapCase(name), items: [20_000, 100_000] }]),
+      ),
     },
   },
   {
@@ -144,7 +166,9 @@ export const groups = [
     expect: sums,
     cases: {
       'conveyor WorkerPool.run': { run: runCase('conveyor', 64), items: [20_000, 100_000] },
-      ...Object.fromEntries(others.map((name) => [label[name], { run: runCase(name, 64), items: [20_000, 100_000] }])),
+      ...Object.fromEntries(
+        others.map((name) => [label[name], { run: runCase(name, 64), items: [20_000, 100_000] }]),
+      ),
     },
   },
   {
@@ -155,7 +179,9 @@ export const groups = [
     baseline: 'piscina 5',
     cases: {
       'conveyor WorkerPool.run': { run: latencyCase('conveyor'), items: [2_000, 10_000] },
-      ...Object.fromEntries(others.map((name) => [label[name], { run: latencyCase(name), items: [2_000, 10_000] }])),
+      ...Object.fromEntries(
+        others.map((name) => [label[name], { run: latencyCase(name), items: [2_000, 10_000] }]),
+      ),
     },
   },
 ];
