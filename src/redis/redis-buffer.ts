@@ -18,7 +18,7 @@ import type { Codec, CodecName } from '../queue/codec.js';
 import type { CloseOptions, TryGetResult } from '../queue/queue.js';
 import { Deadline, type WaitOptions } from '../sync/deadline.js';
 import { checkUrl, connect, safeUrl } from './connect.js';
-import { QueueMismatchError } from './errors.js';
+import { ItemDecodeError, QueueMismatchError } from './errors.js';
 import { type ItemCodec, itemCodec } from './item-codec.js';
 import { checkName, keyPrefix, scriptKeys, wakeKey } from './keys.js';
 import { LeaseKeeper } from './leases.js';
@@ -339,7 +339,8 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
       try {
         value = this.#codec.decode(raw.id, raw.payload);
       } catch (error) {
-        await this.#bury(raw, (error as Error).message);
+        const message = (error as Error).message;
+        await this.#bury(raw, error instanceof ItemDecodeError ? message : `item ${raw.id}: ${message}`);
         continue;
       }
       if (raw.attempt > 1) this.stats.redelivered++;
