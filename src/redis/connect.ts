@@ -84,13 +84,15 @@ export async function ready(client: Redis, url: string, connectTimeout: number):
   } catch (error) {
     client.disconnect();
     if (error instanceof RedisConnectError) throw error;
-    const message = error instanceof Error ? error.message : String(error);
+    // ioredis reports a refused AUTH as an 'error' event, then rejects with "Connection is closed".
+    const cause = lastError instanceof Error && AUTH_FAILURE.test(lastError.message) ? lastError : error;
+    const message = cause instanceof Error ? cause.message : String(cause);
     if (AUTH_FAILURE.test(message)) {
       throw new RedisConnectError(
         'ERR_REDIS_AUTH',
         `Redis at ${safeUrl(url)} refused the credentials: ${message}`,
         {
-          cause: error,
+          cause,
         },
       );
     }

@@ -25,6 +25,7 @@ export function startChild(args: string[]): Child {
     onReady = resolve;
     setTimeout(() => reject(new Error('child not ready within 20 s')), 20_000).unref();
   });
+  ready.catch(() => {}); // a child killed before it was ready rejects only for whoever awaits it
   child.stdout!.on('data', (chunk: Buffer) => {
     partial += chunk.toString();
     const complete = partial.split('\n');
