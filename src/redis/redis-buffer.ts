@@ -17,20 +17,19 @@ import type { AsyncQueue } from '../queue/async-queue.js';
 import type { Codec, CodecName } from '../queue/codec.js';
 import type { CloseOptions, TryGetResult } from '../queue/queue.js';
 import { Deadline, type WaitOptions } from '../sync/deadline.js';
+import { AckBatcher } from './acks.js';
 import { checkUrl, connect, safeUrl } from './connect.js';
 import { ItemDecodeError, QueueMismatchError } from './errors.js';
 import { type ItemCodec, itemCodec } from './item-codec.js';
 import { checkName, keyPrefix, scriptKeys, wakeKey } from './keys.js';
 import { LeaseKeeper } from './leases.js';
 import { SCRIPTS, type ScriptName } from './scripts.js';
-import type { Waiter } from './wake.js';
-import { WakeHub } from './wake.js';
+import { type Fetched, Takers } from './takers.js';
+import { RECHECK_MS, type Waiter, WakeHub } from './wake.js';
 
 /** Most items one script call moves (Lua's stack bounds the arguments of one command). */
 export const MAX_BATCH = 1000;
 export const MAX_REDIS_CAPACITY = 2 ** 31 - 1;
-/** A waiter re-checks at least this often, in case its wake-up went to a process that died. */
-const RECHECK_MS = 10_000;
 /** How long a put's id is remembered, so a resent put is not done twice. */
 const DEDUPE_MS = 10 * 60_000;
 
@@ -102,6 +101,9 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
   readonly #maxAttempts: number;
   readonly #leases: LeaseKeeper;
   readonly #hub: WakeHub;
+  readonly #takers: Takers<Lease<T>>;
+  readonly #acks: AckBatcher;
+  #takeWaiter: Waiter | undefined;
   readonly #onDeadLetter: ((letter: DeadLetter) => void) | undefined;
   /** Plain gets not yet marked done, oldest first (what taskDone() acknowledges). */
   readonly #unacked: { id: string; token: string }[] = [];
@@ -129,6 +131,23 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
     this.#hub = new WakeHub(redis, this.#handle, wakeKey(options.prefix, this.#handle), () => {
       void this.#call('cvPass', '', '').catch(() => {});
     });
+    this.#acks = new AckBatcher(async (pairs) => (await this.#call('cvAck', ...pairs)) as number[]);
+    this.#takers = new Takers<Lease<T>>(
+      () => (this.#takeWaiter ??= this.#hub.waiter('gw')),
+      {
+        fetch: (want, entry, retry) => this.#fetch(want, entry, retry),
+        release: async (leases) => {
+          await Promise.all(leases.map((lease) => lease.release()));
+        },
+        withdraw: async (entry) => {
+          await this.#call('cvPass', 'gw', entry);
+        },
+        closed: () => {
+          this.#closed = true;
+        },
+      },
+      MAX_BATCH,
+    );
   }
 
   /**
@@ -286,40 +305,31 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
 
   // ---- getting ----
 
-  /** Takes 1..max items under one lease; throws QueueClosedError once closed and drained. */
+  /** Takes 1..max items under a lease; throws QueueClosedError once closed and drained. */
   async #take(max: number, deadline: Deadline, tryOnly = false): Promise<Lease<T>[] | undefined> {
-    const waits = !tryOnly && deadline.timeout !== 0;
-    const waiter = waits ? this.#hub.waiter('gw') : undefined;
-    let retry = '0';
-    try {
-      for (;;) {
-        const reply = (await this.#callBuffer(
-          'cvGet',
-          waiter?.entry ?? '',
-          retry,
-          Math.min(max, MAX_BATCH),
-          this.#leaseMs,
-          this.#maxAttempts,
-          this.#handle,
-        )) as (number | Buffer | null)[];
-        retry = '0';
-        if (reply[0] === 1) {
-          const leases = await this.#accept(reply);
-          if (leases.length > 0) return leases;
-          continue; // everything taken was dead-lettered: try again
-        }
-        if (reply[0] === -1) {
-          this.#closed = true;
-          throw new QueueClosedError('get from a closed and drained queue');
-        }
-        if (tryOnly) return undefined;
-        if (waiter === undefined) throw deadline.timeoutError('get');
-        const untilLease = (reply[1] as number) < 0 ? Number.POSITIVE_INFINITY : (reply[1] as number) + 5;
-        await this.#wait(waiter, deadline, 'get', untilLease);
-        retry = '1';
+    return this.#takers.take(Math.min(max, MAX_BATCH), deadline, tryOnly);
+  }
+
+  /** One GET script call for the coalesced gets of this handle (takers.ts). */
+  async #fetch(want: number, entry: string, retry: boolean): Promise<Fetched<Lease<T>>> {
+    for (;;) {
+      const reply = (await this.#callBuffer(
+        'cvGet',
+        entry,
+        retry ? '1' : '0',
+        want,
+        this.#leaseMs,
+        this.#maxAttempts,
+        this.#handle,
+      )) as (number | Buffer | null)[];
+      if (reply[0] === -1) return { kind: 'closed' };
+      if (reply[0] === 0) {
+        const ms = reply[1] as number;
+        return { kind: 'empty', untilLease: ms < 0 ? Number.POSITIVE_INFINITY : ms + 5 };
       }
-    } finally {
-      if (waiter !== undefined) this.#hub.remove(waiter);
+      const leases = await this.#accept(reply);
+      if (leases.length > 0) return { kind: 'items', leases };
+      retry = false; // everything taken was dead-lettered: look again
     }
   }
 
@@ -368,6 +378,7 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
 
   async #settle(script: 'cvAck' | 'cvRelease', id: string, token: string): Promise<boolean> {
     if (this.#leases.held.get(id) === token) this.#leases.held.delete(id);
+    if (script === 'cvAck') return this.#acks.ack(id, token);
     return ((await this.#call(script, token, id)) as number) === 1;
   }
 
@@ -388,18 +399,8 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
 
   /** Acknowledges leases in one round trip; resolves with how many were still held. */
   async ack(leases: readonly Lease<T>[]): Promise<number> {
-    let acked = 0;
-    const byToken = new Map<string, string[]>();
-    for (const lease of leases) {
-      const token = this.#leases.held.get(lease.id);
-      if (token === undefined) continue;
-      this.#leases.held.delete(lease.id);
-      const ids = byToken.get(token) ?? [];
-      ids.push(lease.id);
-      byToken.set(token, ids);
-    }
-    for (const [token, ids] of byToken) acked += (await this.#call('cvAck', token, ...ids)) as number;
-    return acked;
+    const held = await Promise.all(leases.map((lease) => lease.ack()));
+    return held.filter(Boolean).length;
   }
 
   #keep(leases: Lease<T>[]): T[] {

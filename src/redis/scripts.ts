@@ -207,19 +207,24 @@ if first[2] then return {0, math.max(0, tonumber(first[2]) - now)} end
 return {0, -1}
 `;
 
-/** ACK: ARGV token, ids -> how many were still held under that token (and are now gone). */
+/** ACK: ARGV id, token pairs -> for each pair 1 if it was still held under that token (now gone), else 0. */
 export const ACK = `${PRELUDE}
-local mine = {}
-for i = 3, #ARGV do
-  if redis.call('HGET', HOLDER, ARGV[i]) == ARGV[2] then mine[#mine + 1] = ARGV[i] end
+local mine, flags = {}, {}
+for i = 2, #ARGV, 2 do
+  if redis.call('HGET', HOLDER, ARGV[i]) == ARGV[i + 1] then
+    mine[#mine + 1] = ARGV[i]
+    flags[#flags + 1] = 1
+  else
+    flags[#flags + 1] = 0
+  end
 end
-if #mine == 0 then return 0 end
+if #mine == 0 then return flags end
 redis.call('ZREM', LEASED, unpack(mine))
 redis.call('HDEL', HOLDER, unpack(mine))
 redis.call('HDEL', DATA, unpack(mine))
 redis.call('HDEL', ATTEMPTS, unpack(mine))
 finished(#mine)
-return #mine
+return flags
 `;
 
 /** RELEASE: ARGV token, ids -> gives leases back at once (the next get takes them first). */

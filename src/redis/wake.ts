@@ -9,6 +9,9 @@ import type { Redis } from 'ioredis';
 
 export type WaitOutcome = 'woken' | 'timeout' | 'aborted';
 
+/** A waiter re-checks at least this often, in case its wake-up went to a process that died. */
+export const RECHECK_MS = 10_000;
+
 /** A local waiter: its entry in a Redis waiter list is `handle|no|need`. */
 export class Waiter {
   /** Tokens received and not yet consumed by a wait (written by the hub's pop loop only). */
