@@ -36,7 +36,8 @@ export const CONVEYOR_BUFFER_DEFAULT_PARAMS: Readonly<ModelParams> = {
 export function defaultParams(name: string): Readonly<ModelParams> {
   if (Object.hasOwn(CONVEYOR_BUFFER_VARIANTS, name)) return CONVEYOR_BUFFER_DEFAULT_PARAMS;
   // The ByteRing models have one writer and one reader: those are their defaults.
-  if (Object.hasOwn(BYTE_RING_VARIANTS, name)) return { ...DEFAULT_PARAMS, producers: 1, consumers: 1, items: 4 };
+  if (Object.hasOwn(BYTE_RING_VARIANTS, name))
+    return { ...DEFAULT_PARAMS, producers: 1, consumers: 1, items: 4 };
   return DEFAULT_PARAMS;
 }
 
