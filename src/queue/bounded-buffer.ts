@@ -7,7 +7,7 @@
 //   tasks.ts     taskDone() and join()
 //   failures.ts  the errors it throws
 // How its calls wait (spinning, then sleeping on a stamp; sync and Promise forms) is
-// sync/wait/word.ts; putMany's body is one generator for both forms (sync/wait/steps.ts).
+// sync/wait/word.ts; putMany's body is one PutManyBatch (transfer.ts) for both forms.
 
 import type { Worker } from 'node:worker_threads';
 import { QueueClosedError } from '../errors.js';
@@ -15,12 +15,11 @@ import { checkInteger, checkOptions, describe } from '../internal/validate.js';
 import { IntentsTable } from '../sync/intents.js';
 import { checkRecoverable, watchWorker } from '../sync/recovery.js';
 import type { SharedHandle } from '../sync/shared-header.js';
-import { checkWaitOptions, deadlineOf, type WaitOptions } from '../sync/wait/deadline.js';
+import { checkWaitOptions, type Deadline, deadlineOf, type WaitOptions } from '../sync/wait/deadline.js';
 import { NOT_YET, TIMED_OUT } from '../sync/wait/outcomes.js';
-import { runAsync, runSync, type Steps } from '../sync/wait/steps.js';
 import { Attempt, Sleeper } from '../sync/wait/word.js';
 import { type RecoveryReport, recover } from './bounded-buffer/dead-threads.js';
-import { closedForGet, closedForPut, closedForPutMany, withItems } from './bounded-buffer/failures.js';
+import { closedForGet, closedForPut, closedForPutMany } from './bounded-buffer/failures.js';
 import {
   checkNewOptions,
   createMemory,
@@ -31,7 +30,7 @@ import {
 import { CLOSED, Ring } from './bounded-buffer/ring.js';
 
 import { finishTasks, join, joinSync, taskDone, unfinished } from './bounded-buffer/tasks.js';
-import { DRAINED, TRY_PATIENCE, Transfer } from './bounded-buffer/transfer.js';
+import { ALL_IN, DRAINED, TRY_PATIENCE, Transfer } from './bounded-buffer/transfer.js';
 import { bindCodec, type Codec, type CodecName } from './codec.js';
 import type { BlockingQueue, CloseOptions, TryGetResult } from './queue.js';
 
@@ -167,40 +166,31 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
   }
 
   putManySync(items: Iterable<T>, options?: WaitOptions): void {
-    const steps = this.#putManySteps(items, options);
-    runSync(this.#sleeper, steps, options, 'BoundedBuffer.putManySync');
+    const batch = this.#io.startPutMany(items);
+    checkWaitOptions(options);
+    let deadline: Deadline | undefined;
+    for (let result: number | symbol = batch.advance(); result !== ALL_IN; result = batch.advance()) {
+      if (result === NOT_YET) {
+        deadline ??= deadlineOf(options);
+        result = this.#sleeper.waitSync(batch.retry, deadline);
+        if (result === TIMED_OUT) throw batch.failed(deadline.timeoutError('BoundedBuffer.putManySync'));
+      }
+      if (result === CLOSED) throw closedForPutMany(batch.list, batch.done);
+    }
   }
 
   async putMany(items: Iterable<T>, options?: WaitOptions): Promise<void> {
-    const steps = this.#putManySteps(items, options);
-    await runAsync(this.#sleeper, steps, options, 'BoundedBuffer.putMany');
-  }
-
-  /**
-   * putMany's body, for both forms: the items go in chunks of up to `capacity`, each claimed and
-   * published whole. Checks its arguments at once (the generator's body starts at the first step).
-   */
-  #putManySteps(items: Iterable<T>, options: WaitOptions | undefined): Steps<void> {
-    const { list, prepared } = this.#io.prepareMany(items);
+    const batch = this.#io.startPutMany(items);
     checkWaitOptions(options);
-    const io = this.#io;
-    const capacity = this.#layout.capacity;
-    return (function* (): Steps<void> {
-      for (let done = 0; done < list.length; ) {
-        const n = Math.min(capacity, list.length - done);
-        let result: unknown = io.putChunk(prepared, done, n, undefined);
-        if (result === NOT_YET) {
-          const from = done;
-          try {
-            result = yield (attempt) => io.putChunk(prepared, from, n, attempt);
-          } catch (reason) {
-            throw withItems(reason, list, done); // timed out or aborted: say what was not put
-          }
-        }
-        if (result === CLOSED) throw closedForPutMany(list, done);
-        done += n;
+    let deadline: Deadline | undefined;
+    for (let result: number | symbol = batch.advance(); result !== ALL_IN; result = batch.advance()) {
+      if (result === NOT_YET) {
+        deadline ??= deadlineOf(options);
+        result = await this.#sleeper.waitAsync(batch.retry, deadline).catch(batch.failed);
+        if (result === TIMED_OUT) throw batch.failed(deadline.timeoutError('BoundedBuffer.putMany'));
       }
-    })();
+      if (result === CLOSED) throw closedForPutMany(batch.list, batch.done);
+    }
   }
 
   // Getting
