@@ -43,7 +43,6 @@ import { checkInteger, checkOptions, describe } from '../internal/validate.js';
 import { HEADER_WORDS, MAGIC } from '../sync/shared-header.js';
 import { raceAbort } from '../sync/wait/abort.js';
 import { checkWaitOptions, Deadline, type WaitOptions } from '../sync/wait/deadline.js';
-import { holdOpenIf } from '../sync/wait/keep-alive.js';
 import { MAX_SPINS, SPINS } from '../sync/wait/spin.js';
 import { RingBusyError, RingClosedError, RingRoleError, type RingStopped } from './errors.js';
 import {
@@ -523,14 +522,15 @@ export class ByteRing {
       Atomics.store(i32, side.waiting, 1);
       if (!ready()) {
         const waited = Atomics.waitAsync(i32, side.signal, seq, remaining);
-        const keep = holdOpenIf(deadline.ref);
+        // A pending waitAsync keeps nothing alive: hold the event loop meanwhile with a timer.
+        const keepAlive = setInterval(() => {}, 2 ** 30);
         if (waited.async && (await raceAbort(waited.value, deadline.signal))) {
-          keep();
+          clearInterval(keepAlive);
           Atomics.store(i32, side.waiting, 0);
           Atomics.notify(i32, side.signal); // settle our own pending waitAsync: this side's only sleeper
           throw deadline.signal!.reason;
         }
-        keep();
+        clearInterval(keepAlive);
       }
       Atomics.store(i32, side.waiting, 0);
     }

@@ -5,23 +5,15 @@
  * is first; resolves true when the signal aborted. The abort listener is removed either way.
  * Holds nothing open: the caller decides (keep-alive.ts).
  */
-export function raceAbort(
-  promise: Promise<unknown>,
-  signal: AbortSignal | undefined,
-): Promise<boolean> | boolean {
-  if (signal === undefined) return promise.then(settledFalse);
-  if (signal.aborted) return true;
+export function raceAbort(promise: Promise<unknown>, signal: AbortSignal | undefined): Promise<boolean> {
+  if (signal?.aborted) return Promise.resolve(true);
   return new Promise<boolean>((resolve) => {
     const settle = (aborted: boolean) => {
-      signal.removeEventListener('abort', onAbort);
+      signal?.removeEventListener('abort', onAbort);
       resolve(aborted);
     };
     const onAbort = () => settle(true);
-    signal.addEventListener('abort', onAbort, { once: true });
+    signal?.addEventListener('abort', onAbort, { once: true });
     promise.then(() => settle(false));
   });
-}
-
-function settledFalse(): boolean {
-  return false;
 }
