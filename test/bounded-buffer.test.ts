@@ -103,7 +103,6 @@ describe('BoundedBuffer', () => {
       expect(() => buffer.tryPut(2 ** 31)).toThrow(RangeError);
       expect(() => buffer.tryPut('1' as never)).toThrow(TypeError);
       expect(() => buffer.putManySync([1, 2, Number.NaN])).toThrow(/got NaN/);
-      expect(() => buffer.tryPut(-0)).toThrow(/got -0 \(number\)/); // it would come back as +0
       expect(buffer.size).toBe(0);
       buffer.putSync(-(2 ** 31));
       expect(buffer.getSync()).toBe(-(2 ** 31));

@@ -10,6 +10,7 @@
 
 import type { Worker } from 'node:worker_threads';
 import { QueueClosedError } from '../errors.js';
+import { warnMainThreadWait } from '../internal/main-thread.js';
 import { checkInteger, checkOptions, describe } from '../internal/validate.js';
 import type { WaitOptions } from '../sync/deadline.js';
 import { IntentsTable } from '../sync/intents.js';
@@ -64,7 +65,9 @@ export interface BoundedBufferHandle extends SharedHandle {
  *
  * Pass `buffer.handle` to a worker (postMessage or workerData) and open it there with
  * `BoundedBuffer.from(handle)`. The `*Sync` calls block the calling thread and are meant for
- * workers; the Promise calls use `Atomics.waitAsync` and suit the main thread.
+ * workers; the Promise calls use `Atomics.waitAsync` and suit the main thread. A `*Sync` call
+ * that must wait with no timeout on the main thread prints a one-time warning (it freezes the
+ * process until another thread answers).
  */
 export class BoundedBuffer<T = number> implements BlockingQueue<T> {
   readonly #memory: SharedArrayBuffer;
@@ -153,6 +156,7 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     checkWaitOptions(options);
     let result: number | typeof NOT_YET | typeof TIMED_OUT = this.#io.putOne(prepared, 0, undefined);
     if (result === NOT_YET) {
+      warnMainThreadWait('BoundedBuffer.putSync()', options?.timeout);
       const deadline = deadlineOf(options);
       result = this.#sleeper.waitSync((attempt) => this.#io.putOne(prepared, 0, attempt), deadline);
       if (result === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.putSync');
@@ -222,6 +226,7 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     checkWaitOptions(options);
     let taken = this.#io.getOne(0, undefined);
     if (taken === NOT_YET) {
+      warnMainThreadWait('BoundedBuffer.getSync()', options?.timeout);
       const deadline = deadlineOf(options);
       taken = this.#sleeper.waitSync((attempt) => this.#io.getOne(0, attempt), deadline);
       if (taken === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.getSync');
@@ -250,6 +255,7 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
       new Attempt(),
     );
     if (taken === NOT_YET) {
+      warnMainThreadWait('BoundedBuffer.getManySync()', options?.timeout);
       const deadline = deadlineOf(options);
       taken = this.#sleeper.waitSync((attempt) => this.#io.getMany(limit, out, attempt), deadline);
       if (taken === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.getManySync');
