@@ -11,8 +11,10 @@ export {
 } from './errors.js';
 export {
   BoundedBuffer,
+  type BoundedBufferConstructor,
   type BoundedBufferHandle,
   type BoundedBufferOptions,
+  type JsonValue,
   MAX_CAPACITY,
   type RecoveryReport,
 } from './queue/bounded-buffer.js';

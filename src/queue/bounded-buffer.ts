@@ -54,6 +54,39 @@ export interface BoundedBufferOptions<T> {
   slotBytes?: number;
 }
 
+/** A JSON value: what the 'json' codec hands back when no item type is given. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** The options every codec takes. */
+interface SizeOptions {
+  capacity: number;
+  slotBytes?: number;
+}
+
+/**
+ * `new BoundedBuffer(options)`: the codec decides the item type, so a mismatch is a compile error
+ * (`new BoundedBuffer<string>({ capacity: 4 })` does not compile: int32 stores numbers).
+ *   int32 (default), float64 → number; string → string; bytes → Uint8Array;
+ *   json → your T (default JsonValue; JSON.stringify decides what survives: see codec.ts);
+ *   structured → your T (default unknown); a custom `{ encode, decode }` → its T.
+ */
+export interface BoundedBufferConstructor {
+  new <T extends number = number>(options: SizeOptions & { codec?: 'int32' | 'float64' }): BoundedBuffer<T>;
+  new <T extends string = string>(options: SizeOptions & { codec: 'string' }): BoundedBuffer<T>;
+  new <T extends Uint8Array = Uint8Array>(options: SizeOptions & { codec: 'bytes' }): BoundedBuffer<T>;
+  new <T = JsonValue>(options: SizeOptions & { codec: 'json' }): BoundedBuffer<T>;
+  new <T = unknown>(options: SizeOptions & { codec: 'structured' }): BoundedBuffer<T>;
+  new <T>(options: SizeOptions & { codec: Codec<T> }): BoundedBuffer<T>;
+  /** A codec chosen at run time: the item type is then unknown. */
+  new (options: SizeOptions & { codec: CodecName }): BoundedBuffer<unknown>;
+  /**
+   * Opens, in this thread, the buffer whose `.handle` was passed here. Built-in codecs travel in
+   * the handle; a custom codec must be given again as `options.codec`.
+   */
+  from<T = number>(handle: BoundedBufferHandle, options?: { codec?: Codec<T> }): BoundedBuffer<T>;
+  readonly prototype: BoundedBuffer<unknown>;
+}
+
 export interface BoundedBufferHandle extends SharedHandle {
   readonly kind: 'BoundedBuffer';
 }
@@ -69,7 +102,7 @@ export interface BoundedBufferHandle extends SharedHandle {
  * that must wait with no timeout on the main thread prints a one-time warning (it freezes the
  * process until another thread answers).
  */
-export class BoundedBuffer<T = number> implements BlockingQueue<T> {
+class BoundedBuffer<T = number> implements BlockingQueue<T> {
   readonly #memory: SharedArrayBuffer;
   readonly #layout: Layout;
   readonly #ring: Ring;
@@ -379,3 +412,9 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     }
   }
 }
+
+// The class, typed by its codec (see BoundedBufferConstructor); its name stays BoundedBuffer.
+const TypedBoundedBuffer = BoundedBuffer as unknown as BoundedBufferConstructor;
+type TypedBoundedBuffer<T = number> = BoundedBuffer<T>;
+
+export { TypedBoundedBuffer as BoundedBuffer };
