@@ -15,8 +15,10 @@ export type { PoolStats, WorkerStats } from './pool/stats.js';
 export { WorkerPool } from './pool/worker-pool.js';
 export {
   BoundedBuffer,
+  type BoundedBufferConstructor,
   type BoundedBufferHandle,
   type BoundedBufferOptions,
+  type JsonValue,
   MAX_CAPACITY,
   type RecoveryReport,
 } from './queue/bounded-buffer.js';

@@ -11,6 +11,7 @@
 
 import type { Worker } from 'node:worker_threads';
 import { QueueClosedError } from '../errors.js';
+import { warnMainThreadWait } from '../internal/main-thread.js';
 import { checkInteger, checkOptions, describe } from '../internal/validate.js';
 import { IntentsTable } from '../sync/intents.js';
 import { checkRecoverable, watchWorker } from '../sync/recovery.js';
@@ -47,6 +48,39 @@ export interface BoundedBufferOptions<T> {
   slotBytes?: number;
 }
 
+/** A JSON value: what the 'json' codec hands back when no item type is given. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** The options every codec takes. */
+interface SizeOptions {
+  capacity: number;
+  slotBytes?: number;
+}
+
+/**
+ * `new BoundedBuffer(options)`: the codec decides the item type, so a mismatch is a compile error
+ * (`new BoundedBuffer<string>({ capacity: 4 })` does not compile: int32 stores numbers).
+ *   int32 (default), float64 → number; string → string; bytes → Uint8Array;
+ *   json → your T (default JsonValue; JSON.stringify decides what survives: see codec.ts);
+ *   structured → your T (default unknown); a custom `{ encode, decode }` → its T.
+ */
+export interface BoundedBufferConstructor {
+  new <T extends number = number>(options: SizeOptions & { codec?: 'int32' | 'float64' }): BoundedBuffer<T>;
+  new <T extends string = string>(options: SizeOptions & { codec: 'string' }): BoundedBuffer<T>;
+  new <T extends Uint8Array = Uint8Array>(options: SizeOptions & { codec: 'bytes' }): BoundedBuffer<T>;
+  new <T = JsonValue>(options: SizeOptions & { codec: 'json' }): BoundedBuffer<T>;
+  new <T = unknown>(options: SizeOptions & { codec: 'structured' }): BoundedBuffer<T>;
+  new <T>(options: SizeOptions & { codec: Codec<T> }): BoundedBuffer<T>;
+  /** A codec chosen at run time: the item type is then unknown. */
+  new (options: SizeOptions & { codec: CodecName }): BoundedBuffer<unknown>;
+  /**
+   * Opens, in this thread, the buffer whose `.handle` was passed here. Built-in codecs travel in
+   * the handle; a custom codec must be given again as `options.codec`.
+   */
+  from<T = number>(handle: BoundedBufferHandle, options?: { codec?: Codec<T> }): BoundedBuffer<T>;
+  readonly prototype: BoundedBuffer<unknown>;
+}
+
 export interface BoundedBufferHandle extends SharedHandle {
   readonly kind: 'BoundedBuffer';
 }
@@ -58,9 +92,11 @@ export interface BoundedBufferHandle extends SharedHandle {
  *
  * Pass `buffer.handle` to a worker (postMessage or workerData) and open it there with
  * `BoundedBuffer.from(handle)`. The `*Sync` calls block the calling thread and are meant for
- * workers; the Promise calls use `Atomics.waitAsync` and suit the main thread.
+ * workers; the Promise calls use `Atomics.waitAsync` and suit the main thread. A `*Sync` call
+ * that must wait with no timeout on the main thread prints a one-time warning (it freezes the
+ * process until another thread answers).
  */
-export class BoundedBuffer<T = number> implements BlockingQueue<T> {
+class BoundedBuffer<T = number> implements BlockingQueue<T> {
   readonly #memory: SharedArrayBuffer;
   readonly #layout: Layout;
   readonly #ring: Ring;
@@ -147,6 +183,7 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     checkWaitOptions(options);
     let result: number | typeof NOT_YET | typeof TIMED_OUT = this.#io.putOne(prepared, 0, undefined);
     if (result === NOT_YET) {
+      warnMainThreadWait('BoundedBuffer.putSync()', options?.timeout);
       const deadline = deadlineOf(options);
       result = this.#sleeper.waitSync((attempt) => this.#io.putOne(prepared, 0, attempt), deadline);
       if (result === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.putSync');
@@ -216,6 +253,7 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     checkWaitOptions(options);
     let taken = this.#io.getOne(0, undefined);
     if (taken === NOT_YET) {
+      warnMainThreadWait('BoundedBuffer.getSync()', options?.timeout);
       const deadline = deadlineOf(options);
       taken = this.#sleeper.waitSync((attempt) => this.#io.getOne(0, attempt), deadline);
       if (taken === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.getSync');
@@ -244,6 +282,7 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
       new Attempt(),
     );
     if (taken === NOT_YET) {
+      warnMainThreadWait('BoundedBuffer.getManySync()', options?.timeout);
       const deadline = deadlineOf(options);
       taken = this.#sleeper.waitSync((attempt) => this.#io.getMany(limit, out, attempt), deadline);
       if (taken === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.getManySync');
@@ -367,3 +406,9 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     }
   }
 }
+
+// The class, typed by its codec (see BoundedBufferConstructor); its name stays BoundedBuffer.
+const TypedBoundedBuffer = BoundedBuffer as unknown as BoundedBufferConstructor;
+type TypedBoundedBuffer<T = number> = BoundedBuffer<T>;
+
+export { TypedBoundedBuffer as BoundedBuffer };
