@@ -1,3 +1,15 @@
+// WorkerPool: a web server's worker pool on shared memory. Tasks wait in a BoundedBuffer that the
+// workers pull from; results come back through a second one; submitting waits for room.
+//
+// Invariants (see protocol.ts for the ticket states, line.ts for where a ticket can be):
+//   - every ticket put in the tasks buffer comes back once: through the results buffer (read by
+//     #readBack), a dead worker's leftovers (#onExit), or close({ immediate: true }) (#closeNow);
+//   - an entry is settled once: by its outcome, its cancel, a dead worker, or close; `unsettled`
+//     counts the entries not settled yet (waiting for room, queued or running), and results are
+//     read (holding the process open) exactly while it is above 0, or while close() drains;
+//   - the results buffer never fills: its capacity is the number of tickets.
+// Only the main thread runs this file: everything here is one thread's state, except the words of
+// `control` (protocol.ts) and the two buffers.
 import { TimeoutError } from '../errors.js';
 import { checkSignal, checkTimeout, describe } from '../internal/validate.js';
 import { bindCodec, type SlotCodec } from '../queue/codec.js';
