@@ -6,7 +6,7 @@
 //     #readBack), a dead worker's leftovers (#onExit), or close({ immediate: true }) (#closeNow);
 //   - an entry is settled once: by its outcome, its cancel, a dead worker, or close; `unsettled`
 //     counts the entries not settled yet (waiting for room, queued or running), and results are
-//     read (holding the process open) exactly while it is above 0, or while close() drains;
+//     read (holding the process open) exactly while it is above 0;
 //   - the results buffer never fills: its capacity is the number of tickets.
 // Only the main thread runs this file: everything here is one thread's state, except the words of
 // `control` (protocol.ts) and the two buffers.
