@@ -190,7 +190,6 @@ export class WorkerPool<Task = unknown, Result = unknown> implements AsyncDispos
     const run = new MapRun<Result>(source, ordered, this.#settings.tickets, signal, {
       submit: (task, index, sink) => this.#submit(task, index, sink),
       cancel: (entry, reason) => this.#cancel(entry, reason),
-      closedError: () => this.#closedError(undefined),
     });
     return run.results();
   }
