@@ -13,6 +13,7 @@ export {
   BoundedBuffer,
   type BoundedBufferHandle,
   type BoundedBufferOptions,
+  type GetManyIntoOptions,
   MAX_CAPACITY,
   type RecoveryReport,
 } from './queue/bounded-buffer.js';
