@@ -18,6 +18,7 @@ export {
   type BoundedBufferConstructor,
   type BoundedBufferHandle,
   type BoundedBufferOptions,
+  type GetManyIntoOptions,
   type JsonValue,
   MAX_CAPACITY,
   type RecoveryReport,
@@ -43,5 +44,5 @@ export {
   type SemaphoreHandle,
   type SemaphoreRecoveryReport,
 } from './sync/semaphore.js';
-export { nativeTypeScript, type StartWorkerOptions, startWorker } from './worker/start-worker.js';
 export type { WaitOptions } from './sync/wait/deadline.js';
+export { nativeTypeScript, type StartWorkerOptions, startWorker } from './worker/start-worker.js';
