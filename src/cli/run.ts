@@ -29,6 +29,13 @@ export async function runCommand(
   argv: string[],
   io: RunIO = { stdout: process.stdout, stderr: process.stderr },
 ): Promise<number> {
+  if (argv.includes('--web')) {
+    const { runWebCommand } = await import('./run-web.js'); // the live page: src/web/
+    return runWebCommand(
+      argv.filter((arg) => arg !== '--web'),
+      io,
+    );
+  }
   let parsed: ReturnType<typeof parseRunArgs>;
   try {
     parsed = parseRunArgs(argv);
