@@ -13,7 +13,8 @@ export const HAVE_CHROMIUM = existsSync(CHROMIUM);
 export const MUST_RUN = process.env.CI === 'true' || HAVE_CHROMIUM;
 
 export async function launchChromium(): Promise<Browser> {
-  if (!HAVE_CHROMIUM) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (CI=true requires it)`);
+  if (!HAVE_CHROMIUM)
+    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (CI=true requires it)`);
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,

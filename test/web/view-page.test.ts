@@ -63,7 +63,9 @@ describe.skipIf(!MUST_RUN)('conveyor view in Chromium', () => {
       expect(await marked.getAttribute('data-step')).toBe(String(steps));
       expect(await page.locator('#violation-text').textContent()).toContain(verdict.violation.message);
       expect(await page.locator('#violation-title').textContent()).toContain('lost-item');
-      expect(await page.locator('.thread[data-moved="true"] .name').textContent()).toBe(verdict.violation.thread);
+      expect(await page.locator('.thread[data-moved="true"] .name').textContent()).toBe(
+        verdict.violation.thread,
+      );
       // The memory shows the slot the two producers both wrote to, still holding p1's item.
       expect(await page.locator('#memory .slot[data-filled="true"]').first().textContent()).toContain('p1#1');
       await page.screenshot({ path: join(shots, 'view-violation.png'), fullPage: true });
@@ -82,7 +84,10 @@ describe.skipIf(!MUST_RUN)('conveyor view in Chromium', () => {
 
   it('shows a bad file as a clear error in the terminal and on the page', async () => {
     const file = join(dir, 'bad.jsonl');
-    writeFileSync(file, '{"t":0,"actor":"producer-1","event":"produced","item":1,"occupancy":1}\nnot json at all\n');
+    writeFileSync(
+      file,
+      '{"t":0,"actor":"producer-1","event":"produced","item":1,"occupancy":1}\nnot json at all\n',
+    );
     const expected = `${file}, line 2: not JSON: not json at all`;
     const served = await serve(['view', file]);
     const page = await browser.newPage();
