@@ -82,6 +82,51 @@ describe.skipIf(!MUST_RUN)('conveyor view in Chromium', () => {
     }
   });
 
+  it('replays a run trace with its rebuilt buffer: full while the producer waits on empty, empty at the end', async () => {
+    const file = join(dir, 'run.jsonl');
+    const run = conveyor([
+      'run',
+      '--capacity',
+      '3',
+      '--items',
+      '8',
+      '--consume-ms',
+      '50',
+      '--produce-ms',
+      '5',
+      '--time-scale',
+      '0.2',
+      '--quiet',
+      '--trace',
+      file,
+    ]);
+    expect(run.status).toBe(0);
+    const served = await serve(['view', file, '--capacity', '3']);
+    const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
+    const errors = watchErrors(page);
+    try {
+      await page.goto(served.url);
+      await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
+      const body = page.locator('body');
+      // Step forward by keyboard until the producer waits on empty: every slot is then taken.
+      const producer = page.locator('.thread[data-actor="producer-1"]');
+      for (let i = 0; i < 40 && (await producer.getAttribute('data-on')) !== 'empty'; i++)
+        await body.press('ArrowRight');
+      expect(await producer.textContent()).toContain('waiting on empty');
+      expect(await page.locator('#memory .slot[data-filled="true"]').count()).toBe(3);
+      expect(await page.locator('#memory dd[data-name="empty"]').textContent()).toMatch(/^0/);
+      await page.screenshot({ path: join(shots, 'view-trace-full.png'), fullPage: true });
+      await body.press('End');
+      expect(await page.locator('#memory .slot[data-filled="true"]').count()).toBe(0);
+      expect(await page.locator('.thread[data-state="done"]').count()).toBe(2);
+      expect(await page.locator('#violation').isHidden()).toBe(true);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+      expect(await served.stop()).toBe(0);
+    }
+  });
+
   it('shows a bad file as a clear error in the terminal and on the page', async () => {
     const file = join(dir, 'bad.jsonl');
     writeFileSync(
