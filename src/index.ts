@@ -9,6 +9,10 @@ export {
   TaskDoneError,
   TimeoutError,
 } from './errors.js';
+export { TaskModuleError, WorkerDiedError } from './pool/errors.js';
+export type { MapOptions, RunOptions, WorkerPoolOptions } from './pool/options.js';
+export type { PoolStats, WorkerStats } from './pool/stats.js';
+export { WorkerPool } from './pool/worker-pool.js';
 export {
   BoundedBuffer,
   type BoundedBufferHandle,
@@ -28,3 +32,4 @@ export {
   type SemaphoreHandle,
   type SemaphoreRecoveryReport,
 } from './sync/semaphore.js';
+export { nativeTypeScript, type StartWorkerOptions, startWorker } from './worker/start-worker.js';
