@@ -5,13 +5,14 @@
 // stdout: the page's address first, then the seed's log lines (unless --quiet); stderr: each
 // run's summary (unless --quiet) and errors. Exit codes: 0 stopped by Ctrl-C, 1 failed, 2 bad input.
 import { writeFileSync } from 'node:fs';
-import { renderChart } from '../run/chart.js';
-import { parseRunArgs, USAGE, UsageError } from '../run/options.js';
-import { formatSummary, traceLines } from '../run/summary.js';
-import { LiveSession } from '../web/live-session.js';
+import { ChartRecorder, renderChart } from '../run/chart.js';
+import { parseRunArgs, type RunOptions, USAGE, UsageError } from '../run/options.js';
+import type { RunEvent } from '../run/protocol.js';
+import { formatSummary, RunTally } from '../run/summary.js';
+import { LiveSession, type RunHandlers } from '../web/live-session.js';
 import { optionsFromForm } from '../web/run-form.js';
 import { readJsonBody, sendJson, startPageServer } from '../web/server.js';
-import { logLine, type RunIO } from './run.js';
+import { logLine, type RunIO, TraceFile } from './run.js';
 
 export async function runWebCommand(argv: string[], io: RunIO): Promise<number> {
   let parsed: ReturnType<typeof parseRunArgs>;
@@ -32,26 +33,45 @@ export async function runWebCommand(argv: string[], io: RunIO): Promise<number> 
   const first = parsed.options;
   const logging = !first.quiet;
 
-  const session = new LiveSession({
-    onEvent: (event, options) => {
-      if (!logging) return;
-      const line = logLine(event, options);
-      if (line !== undefined) io.stdout.write(line);
-    },
-    onEnd: (result, summary) => {
-      const { options } = result;
-      try {
-        if (options.trace !== undefined) writeFileSync(options.trace, traceLines(result.events));
-        if (options.chart !== undefined) writeFileSync(options.chart, renderChart(result));
-      } catch (error) {
-        io.stderr.write(`conveyor run: cannot write the output: ${(error as Error).message}\n`);
-      }
-      if (logging) io.stderr.write(`\n${formatSummary(summary)}\n\n`);
-    },
-    onError: (error) => {
-      io.stderr.write(`conveyor run: the run failed: ${(error as Error)?.stack ?? String(error)}\n`);
-    },
-  });
+  /** Each run as `conveyor run` does it: log lines, a tally for the summary, the trace and chart files. */
+  const prepare = (options: RunOptions, actors: string[]): RunHandlers => {
+    const tally = new RunTally(actors);
+    const chart = options.chart === undefined ? undefined : new ChartRecorder(actors);
+    let trace: TraceFile | undefined;
+    try {
+      if (options.trace !== undefined) trace = new TraceFile(options.trace);
+    } catch (error) {
+      io.stderr.write(`conveyor run: cannot write ${options.trace}: ${(error as Error).message}\n`);
+    }
+    return {
+      onEvent: (event: RunEvent) => {
+        if (!logging) return;
+        const line = logLine(event, options);
+        if (line !== undefined) io.stdout.write(line);
+      },
+      onActorEvent: (event: RunEvent) => {
+        tally.add(event);
+        chart?.add(event);
+      },
+      onTimeOrdered: trace === undefined ? undefined : (event: RunEvent) => trace.add(event),
+      finish: (result) => {
+        const summary = tally.summarize(result);
+        try {
+          trace?.close();
+          if (chart !== undefined) writeFileSync(options.chart!, renderChart(chart, result));
+        } catch (error) {
+          io.stderr.write(`conveyor run: cannot write the output: ${(error as Error).message}\n`);
+        }
+        if (logging) io.stderr.write(`\n${formatSummary(summary)}\n\n`);
+        return { stopped: summary.stopped, elapsedMs: summary.elapsedMs };
+      },
+      fail: (error) => {
+        trace?.close(false);
+        io.stderr.write(`conveyor run: the run failed: ${(error as Error)?.stack ?? String(error)}\n`);
+      },
+    };
+  };
+  const session = new LiveSession(prepare);
 
   const server = await startPageServer({
     page: 'live.html',

@@ -157,7 +157,7 @@ function version(): string {
 }
 
 /** The trace file, written as the run goes, in chunks (one JSON line per trace event). */
-class TraceFile {
+export class TraceFile {
   readonly #fd: number;
   #pending = '';
   /** The first write error; later lines are dropped and close() throws it. */

@@ -1,54 +1,48 @@
-// `conveyor run --web`'s runs: one scenario at a time on real worker threads, its events streamed
-// to every open page. A page that opens late gets the current run's events so far; "run again"
-// stops the current run (as Ctrl-C does) and starts the next one with the new options.
+// `conveyor run --web`'s runs: one scenario at a time on real worker threads, drawn on every open
+// page. The events feed a LiveState on the server; pages get its frames (at most one per
+// FLUSH_MS), so a page that opens late, or a run of a million items, costs the same as any other.
+// "Run again" stops the current run (as Ctrl-C does) and starts the next one with new options.
 import type { ServerResponse } from 'node:http';
 import type { RunOptions } from '../run/options.js';
-import type { RunEvent } from '../run/protocol.js';
-import { runScenario, type ScenarioResult } from '../run/scenario.js';
-import { type RunSummary, summarize } from '../run/summary.js';
+import { runScenario, type ScenarioHooks, type ScenarioResult } from '../run/scenario.js';
 import { EventStream } from './event-stream.js';
+import { LiveState } from './live-state.js';
 import { formValues } from './run-form.js';
 
-/** Events are sent in batches at most this often, so a fast run does not send one frame per event. */
+/** Frames are sent at most this often. */
 const FLUSH_MS = 50;
 
-export interface LiveHooks {
-  /** Each event, in log order (the command writes the seed's log lines from it). */
-  onEvent?: (event: RunEvent, options: RunOptions) => void;
-  /** A run ended (finished or stopped). */
-  onEnd?: (result: ScenarioResult, summary: RunSummary) => void | Promise<void>;
-  /** A run failed (a worker threw). */
-  onError?: (error: unknown) => void;
+/** What the command does with each run besides showing it: logging, tally, trace, chart. */
+export interface RunHandlers extends Omit<ScenarioHooks, 'signal'> {
+  /** The run ended (finished or stopped); returns what the page shows as its end. */
+  finish(
+    result: ScenarioResult,
+  ): { stopped: boolean; elapsedMs: number } | Promise<{ stopped: boolean; elapsedMs: number }>;
+  /** The run failed (a worker threw). */
+  fail(error: unknown): void;
 }
 
 interface CurrentRun {
-  id: number;
   options: RunOptions;
   actors: string[];
-  events: RunEvent[];
-  /** Sent to pages but not yet flushed. */
-  pending: RunEvent[];
-  end?: { summary?: RunSummary; error?: string };
+  state: LiveState;
+  end?: { stopped?: boolean; elapsedMs?: number; error?: string };
   controller: AbortController;
   finished: Promise<void>;
 }
 
 export class LiveSession {
   readonly #stream = new EventStream();
-  readonly #hooks: LiveHooks;
+  readonly #prepare: (options: RunOptions, actors: string[]) => RunHandlers;
   #current: CurrentRun | undefined;
   #nextId = 1;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   #starting: Promise<void> = Promise.resolve();
 
-  constructor(hooks: LiveHooks = {}) {
-    this.#hooks = hooks;
-  }
-
-  /** The options of the run now shown. */
-  get options(): RunOptions | undefined {
-    return this.#current?.options;
+  /** `prepare` makes each run's handlers (a fresh tally, trace file, … per run). */
+  constructor(prepare: (options: RunOptions, actors: string[]) => RunHandlers) {
+    this.#prepare = prepare;
   }
 
   /**
@@ -68,38 +62,36 @@ export class LiveSession {
       ...Array.from({ length: options.consumers }, (_, i) => `consumer-${i + 1}`),
       ...Array.from({ length: options.producers }, (_, i) => `producer-${i + 1}`),
     ];
+    const handlers = this.#prepare(options, actors);
     const run: CurrentRun = {
-      id: this.#nextId++,
       options,
       actors,
-      events: [],
-      pending: [],
+      state: new LiveState(this.#nextId++, options, actors),
       controller: new AbortController(),
       finished: Promise.resolve(),
     };
     this.#current = run;
     this.#stream.send('run', this.#describe(run));
     run.finished = runScenario(options, {
+      ...handlers,
       signal: run.controller.signal,
       onEvent: (event) => {
-        run.events.push(event);
-        run.pending.push(event);
-        this.#hooks.onEvent?.(event, options);
+        run.state.add(event);
+        handlers.onEvent?.(event);
         this.#timer ??= setTimeout(() => this.#flush(), FLUSH_MS);
       },
     }).then(
       async (result) => {
-        const summary = summarize(result);
         this.#flush();
-        run.end = { summary };
-        this.#stream.send('end', { id: run.id, ...run.end });
-        await this.#hooks.onEnd?.(result, summary);
+        const end = await handlers.finish(result);
+        run.end = { stopped: end.stopped, elapsedMs: end.elapsedMs };
+        this.#stream.send('end', { id: run.state.id, ...run.end });
       },
       (error: unknown) => {
         this.#flush();
         run.end = { error: (error as Error)?.message ?? String(error) };
-        this.#stream.send('end', { id: run.id, ...run.end });
-        this.#hooks.onError?.(error);
+        this.#stream.send('end', { id: run.state.id, ...run.end });
+        handlers.fail(error);
       },
     );
   }
@@ -112,20 +104,20 @@ export class LiveSession {
     await run.finished;
   }
 
-  /** Streams runs to a page: the current run's start and events so far first. */
+  /** Streams runs to a page: the current run's description and state first. */
   attach(res: ServerResponse): void {
     this.#stream.attach(res, (send) => {
       const run = this.#current;
       if (run === undefined) return;
       send('run', this.#describe(run));
-      const sent = run.events.slice(0, run.events.length - run.pending.length);
-      if (sent.length > 0) send('events', { id: run.id, events: sent });
-      if (run.end !== undefined) send('end', { id: run.id, ...run.end });
+      send('frame', run.state.frame(true));
+      if (run.end !== undefined) send('end', { id: run.state.id, ...run.end });
     });
   }
 
   async close(): Promise<void> {
     this.#closed = true;
+    await this.#starting;
     await this.stop();
     clearTimeout(this.#timer);
     this.#stream.close();
@@ -135,17 +127,14 @@ export class LiveSession {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     const run = this.#current;
-    if (run === undefined || run.pending.length === 0) return;
-    this.#stream.send('events', { id: run.id, events: run.pending });
-    run.pending = [];
+    if (run !== undefined) this.#stream.send('frame', run.state.frame());
   }
 
   #describe(run: CurrentRun) {
     return {
-      id: run.id,
+      id: run.state.id,
       form: formValues(run.options),
       capacity: run.options.capacity,
-      mode: run.options.mode,
       actors: run.actors,
     };
   }

@@ -28,20 +28,29 @@ export class OccupancyChart {
 
   reset(capacity) {
     this.capacity = capacity;
-    this.points = [{ t: 0, n: 0 }];
-    this.end = 0;
-    this.yTop.textContent = `${capacity} items`;
-    this.draw();
+    this.setPoints([[0, 0]]);
+    this.draw(0);
   }
 
-  add(t, occupancy) {
-    this.points.push({ t, n: occupancy });
-    this.end = Math.max(this.end, t);
+  /** All points, as [t, items held] pairs (the server thins them for long runs). */
+  setPoints(points) {
+    this.points = points.map(([t, n]) => ({ t, n }));
+    this.end = Math.max(0, ...points.map(([t]) => t));
   }
 
-  draw() {
+  addPoints(points) {
+    for (const [t, n] of points) {
+      this.points.push({ t, n });
+      if (t > this.end) this.end = t;
+    }
+  }
+
+  /** Redraws; `now` is the items held now (the last point's level until the next event). */
+  draw(now) {
     const span = Math.max(this.end, 1);
-    const top = Math.max(this.capacity, ...this.points.map((p) => p.n), 1);
+    let peak = 0;
+    for (const p of this.points) if (p.n > peak) peak = p.n;
+    const top = Math.max(peak, this.capacity, 1);
     const x = (t) => ((t / span) * WIDTH).toFixed(1);
     const y = (n) => (HEIGHT - (n / top) * (HEIGHT - 4)).toFixed(1);
     let d = `M0 ${HEIGHT}`;
@@ -58,7 +67,7 @@ export class OccupancyChart {
     this.xEnd.textContent = formatMs(this.end);
     this.svg.setAttribute(
       'aria-label',
-      `Occupancy over ${formatMs(this.end)}: now ${last} of ${this.capacity}, at most ${Math.max(...this.points.map((p) => p.n))}`,
+      `Occupancy over ${formatMs(this.end)}: now ${now ?? last} of ${this.capacity}, at most ${peak}`,
     );
   }
 }

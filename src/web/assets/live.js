@@ -1,5 +1,6 @@
-// The live page: follows `conveyor run --web`'s event stream (/api/events) and draws the buffer,
-// each thread's state, the counts and the occupancy chart; the form starts the run again.
+// The live page: follows `conveyor run --web`'s stream (/api/events) of frames, the run's state
+// as the server keeps it from the workers' events, and draws the buffer, each thread's state, the
+// counts and the occupancy chart; the form starts the run again.
 import { OccupancyChart } from './chart.js';
 import { classify, el, formatMs, legend, shape, slotList } from './common.js';
 
@@ -10,21 +11,15 @@ const $ = (id) => document.getElementById(id);
 const chart = new OccupancyChart($('chart'));
 $('legend').append(legend());
 let run = null;
-let frame = 0;
+let frame = null;
+let end = null;
+let drawing = 0;
 
 /** A fresh view of a run that just started. */
 function begin(info) {
-  run = {
-    id: info.id,
-    capacity: info.capacity,
-    queue: [], // items in the buffer, oldest first
-    produced: 0,
-    consumed: 0,
-    largest: 0,
-    t: 0,
-    end: null,
-    actors: new Map(info.actors.map((a) => [a, { state: 'starting', items: 0, waits: 0 }])),
-  };
+  run = info;
+  frame = null;
+  end = null;
   chart.reset(info.capacity);
   const form = $('controls');
   for (const [name, value] of Object.entries(info.form))
@@ -32,63 +27,32 @@ function begin(info) {
   schedule();
 }
 
-/** Each event moves one actor and, for produced/consumed, the buffer. */
-function apply(e) {
-  const actor = run.actors.get(e.actor);
-  run.t = Math.max(run.t, e.t);
-  switch (e.event) {
-    case 'produced':
-      run.queue.push(e.item);
-      run.produced++;
-      actor.items++;
-      actor.state = 'working';
-      break;
-    case 'consumed': {
-      const at = run.queue.indexOf(e.item);
-      if (at >= 0) run.queue.splice(at, 1);
-      run.consumed++;
-      actor.items++;
-      actor.state = 'working';
-      break;
-    }
-    case 'wait':
-      actor.state = `waiting on ${e.on}`;
-      actor.waits++;
-      break;
-    case 'sleep':
-      actor.state = 'sleeping';
-      break;
-    case 'done':
-      actor.state = 'done';
-      break;
-    default: // start, work, wake
-      actor.state = 'working';
-  }
-  if (e.event === 'produced' || e.event === 'consumed') {
-    run.largest = Math.max(run.largest, e.occupancy);
-    chart.add(e.t, run.queue.length);
-  }
-}
-
 function schedule() {
-  if (frame === 0) frame = requestAnimationFrame(draw);
+  if (drawing === 0) drawing = requestAnimationFrame(draw);
 }
 
 function draw() {
-  frame = 0;
+  drawing = 0;
   if (run === null) return;
-  const { capacity, queue } = run;
-  $('occupancy').textContent = `${queue.length} / ${capacity}`;
+  const f = frame ?? {
+    held: 0,
+    capacity: run.capacity,
+    produced: 0,
+    consumed: 0,
+    largest: 0,
+    t: 0,
+    in: 0,
+    out: 0,
+    actors: run.actors.map((name) => ({ name, state: 'starting', items: 0, waits: 0 })),
+    slots: run.capacity <= MAX_SLOTS_DRAWN ? new Array(run.capacity).fill(null) : undefined,
+  };
+  $('occupancy').textContent = `${f.held} / ${f.capacity}`;
   const host = $('slots');
-  if (capacity <= MAX_SLOTS_DRAWN) {
-    // A ring as the seed's: items enter at `in` and leave at `out`.
-    const out = run.consumed % capacity;
-    const slots = new Array(capacity).fill(null);
-    for (let i = 0; i < queue.length; i++) slots[(out + i) % capacity] = queue[i];
-    host.replaceChildren(slotList(slots, run.produced % capacity, out, `buffer of ${capacity} slots`));
+  if (f.slots !== undefined) {
+    host.replaceChildren(slotList(f.slots, f.in, f.out, `buffer of ${f.capacity} slots`));
   } else {
     const bar = el('div', {}, '');
-    bar.style.width = `${(100 * queue.length) / capacity}%`;
+    bar.style.width = `${(100 * f.held) / f.capacity}%`;
     host.replaceChildren(
       el(
         'div',
@@ -96,8 +60,8 @@ function draw() {
           class: 'meter',
           role: 'meter',
           'aria-valuemin': 0,
-          'aria-valuemax': capacity,
-          'aria-valuenow': queue.length,
+          'aria-valuemax': f.capacity,
+          'aria-valuenow': f.held,
           'aria-label': 'items in the buffer',
         },
         bar,
@@ -105,43 +69,45 @@ function draw() {
     );
   }
   $('threads').replaceChildren(
-    ...[...run.actors].map(([name, a]) => {
+    ...f.actors.map((a) => {
       const kind = classify(a.state);
       return el(
         'li',
-        { class: 'thread', 'data-actor': name, 'data-state': kind.state, 'data-on': kind.on },
+        { class: 'thread', 'data-actor': a.name, 'data-state': kind.state, 'data-on': kind.on },
         shape(kind),
-        el('span', { class: 'name' }, name),
+        el('span', { class: 'name' }, a.name),
         el('span', { class: 'state' }, kind.label),
         el('span', { class: 'count' }, `${a.items} items · ${a.waits} waits`),
       );
     }),
   );
-  $('produced').textContent = run.produced;
-  $('consumed').textContent = run.consumed;
-  $('largest').textContent = run.largest;
-  $('elapsed').textContent = formatMs(run.t);
-  chart.draw();
+  $('produced').textContent = f.produced;
+  $('consumed').textContent = f.consumed;
+  $('largest').textContent = f.largest;
+  $('elapsed').textContent = formatMs(f.t);
+  chart.draw(f.held);
   let status = `run ${run.id}: running`;
-  if (run.end?.error) status = `run ${run.id} failed: ${run.end.error}`;
-  else if (run.end)
-    status = `run ${run.id} ${run.end.summary.stopped ? 'stopped' : 'finished'} in ${formatMs(run.end.summary.elapsedMs)}`;
+  if (end?.error) status = `run ${run.id} failed: ${end.error}`;
+  else if (end)
+    status = `run ${run.id} ${end.stopped ? 'stopped' : 'finished'} in ${formatMs(end.elapsedMs)}`;
   $('status').textContent = status;
-  document.body.dataset.run = run.end ? 'ended' : 'running';
+  document.body.dataset.run = end ? 'ended' : 'running';
 }
 
 const stream = new EventSource('/api/events');
 stream.addEventListener('run', (m) => begin(JSON.parse(m.data)));
-stream.addEventListener('events', (m) => {
-  const batch = JSON.parse(m.data);
-  if (run === null || batch.id !== run.id) return;
-  for (const e of batch.events) apply(e);
+stream.addEventListener('frame', (m) => {
+  const next = JSON.parse(m.data);
+  if (run === null || next.id !== run.id) return;
+  if (next.resetPoints) chart.setPoints(next.points);
+  else chart.addPoints(next.points);
+  frame = next;
   schedule();
 });
 stream.addEventListener('end', (m) => {
-  const end = JSON.parse(m.data);
-  if (run === null || end.id !== run.id) return;
-  run.end = end;
+  const message = JSON.parse(m.data);
+  if (run === null || message.id !== run.id) return;
+  end = message;
   schedule();
 });
 stream.addEventListener('open', () => {
