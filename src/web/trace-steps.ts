@@ -21,11 +21,19 @@ const ACTOR = /^(producer|consumer)-\d+$/;
 /** Slots shown one by one; a larger buffer shows only its count (the page would not fit it). */
 export const MAX_SLOTS_SHOWN = 64;
 const EMPTY_SLOT = '·';
+/** Longer traces are refused: the page lists every step, and nobody steps through more. */
+export const MAX_TRACE_STEPS = 20_000;
 
 /** Parses a trace (JSON lines); throws ViewFileError naming the first bad line. */
 export function parseTraceText(file: string, text: string): TraceEvent[] {
   const events: TraceEvent[] = [];
   const lines = text.split('\n');
+  const count = lines.reduce((n, line) => (line.trim() === '' ? n : n + 1), 0);
+  if (count > MAX_TRACE_STEPS) {
+    throw new ViewFileError(
+      `${file}: ${count} events is more than the ${MAX_TRACE_STEPS} conveyor view steps through; record a shorter run (fewer --items)`,
+    );
+  }
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
     if (line === '') continue;
@@ -79,7 +87,8 @@ function clip(text: string): string {
 
 /** The trace's steps with rebuilt memory; `capacity` is the run's --capacity when known. */
 export function traceDoc(file: string, events: TraceEvent[], capacity?: number): ViewDoc {
-  const largest = Math.max(...events.map((e) => e.occupancy));
+  let largest = 0;
+  for (const e of events) if (e.occupancy > largest) largest = e.occupancy;
   const notes: string[] = [
     'The memory is rebuilt from the trace: items enter the buffer at in and leave at out; full counts the items held and empty the free slots after each event.',
   ];

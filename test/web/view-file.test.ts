@@ -6,6 +6,7 @@ import { explore } from '../../src/check/explore.js';
 import { buildModel } from '../../src/check/models.js';
 import { runCommand } from '../../src/cli/run.js';
 import { viewCommand } from '../../src/cli/view.js';
+import { MAX_TRACE_STEPS } from '../../src/web/trace-steps.js';
 import { ViewFileError } from '../../src/web/view-doc.js';
 import { loadViewFile, viewDocFromText } from '../../src/web/view-file.js';
 
@@ -167,6 +168,14 @@ describe('conveyor view on bad files', () => {
   ])('%j is refused', (text, message) => {
     const file = message.slice(0, message.indexOf(':')).replace(/, line \d+$/, '');
     expect(() => viewDocFromText(file, text)).toThrow(message);
+  });
+
+  it('refuses a trace longer than the page steps through, before reading its lines', () => {
+    const line = '{"t":0,"actor":"producer-1","event":"done","occupancy":0}\n';
+    expect(() => viewDocFromText('long.jsonl', line.repeat(MAX_TRACE_STEPS + 1))).toThrow(
+      `long.jsonl: ${MAX_TRACE_STEPS + 1} events is more than the ${MAX_TRACE_STEPS} conveyor view steps through`,
+    );
+    expect(viewDocFromText('long.jsonl', line.repeat(MAX_TRACE_STEPS)).steps).toHaveLength(MAX_TRACE_STEPS);
   });
 
   it('exits with 2 and one clear line for a missing file or bad usage (--json, no page)', async () => {
