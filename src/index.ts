@@ -24,6 +24,16 @@ export { Channel, type ChannelOptions, MAX_CHANNEL_CAPACITY } from './queue/chan
 export type { Codec, CodecName } from './queue/codec.js';
 export { type ConsumeOptions, consume } from './queue/consume.js';
 export type { BlockingQueue, CloseOptions, Queue, TryGetResult } from './queue/queue.js';
+export {
+  ByteRing,
+  type ByteRingHandle,
+  type ByteRingOptions,
+  type ByteRingState,
+  MAX_RING_CAPACITY,
+} from './stream/byte-ring.js';
+export { RingBusyError, RingClosedError, RingRoleError, type RingStopped } from './stream/errors.js';
+export type { NodeReadableOptions, NodeWritableOptions } from './stream/node-streams.js';
+export type { WebStreamOptions } from './stream/web-streams.js';
 export type { WaitOptions } from './sync/deadline.js';
 export { Mutex, type MutexGuard, type MutexHandle, type MutexRecoveryReport } from './sync/mutex.js';
 export {
