@@ -36,7 +36,6 @@ export {
 export { RingBusyError, RingClosedError, RingRoleError, type RingStopped } from './stream/errors.js';
 export type { NodeReadableOptions, NodeWritableOptions } from './stream/node-streams.js';
 export type { WebStreamOptions } from './stream/web-streams.js';
-export type { WaitOptions } from './sync/deadline.js';
 export { Mutex, type MutexGuard, type MutexHandle, type MutexRecoveryReport } from './sync/mutex.js';
 export {
   type AcquireOptions,
@@ -45,3 +44,4 @@ export {
   type SemaphoreRecoveryReport,
 } from './sync/semaphore.js';
 export { nativeTypeScript, type StartWorkerOptions, startWorker } from './worker/start-worker.js';
+export type { WaitOptions } from './sync/wait/deadline.js';

@@ -3,19 +3,24 @@
 //   layout.ts    the words of its memory, and the checks that open a handle
 //   ring.ts      claiming positions, publishing and freeing slots (Design, Invariants, Fairness)
 //   transfer.ts  one attempt to put or get: a claim, the slots' bytes through the codec, the stamps
-//   sleep.ts     how a call waits: spinning, then sleeping on a stamp (sync and Promise forms)
-//   recovery.ts  repairing what a dead thread left half-done
+//   dead-threads.ts  repairing what a dead thread left half-done
 //   tasks.ts     taskDone() and join()
 //   failures.ts  the errors it throws
+// How its calls wait (spinning, then sleeping on a stamp; sync and Promise forms) is
+// sync/wait/word.ts; putMany's body is one generator for both forms (sync/wait/steps.ts).
 
 import type { Worker } from 'node:worker_threads';
 import { QueueClosedError } from '../errors.js';
 import { warnMainThreadWait } from '../internal/main-thread.js';
 import { checkInteger, checkOptions, describe } from '../internal/validate.js';
-import type { WaitOptions } from '../sync/deadline.js';
 import { IntentsTable } from '../sync/intents.js';
 import { checkRecoverable, watchWorker } from '../sync/recovery.js';
 import type { SharedHandle } from '../sync/shared-header.js';
+import { checkWaitOptions, deadlineOf, type WaitOptions } from '../sync/wait/deadline.js';
+import { NOT_YET, TIMED_OUT } from '../sync/wait/outcomes.js';
+import { runAsync, runSync, type Steps } from '../sync/wait/steps.js';
+import { Attempt, Sleeper } from '../sync/wait/word.js';
+import { type RecoveryReport, recover } from './bounded-buffer/dead-threads.js';
 import { closedForGet, closedForPut, closedForPutMany, withItems } from './bounded-buffer/failures.js';
 import {
   checkNewOptions,
@@ -24,26 +29,15 @@ import {
   type Layout,
   openMemory,
 } from './bounded-buffer/layout.js';
-import { type RecoveryReport, recover } from './bounded-buffer/recovery.js';
 import { CLOSED, Ring } from './bounded-buffer/ring.js';
-import {
-  Attempt,
-  checkWaitOptions,
-  deadlineOf,
-  NOT_YET,
-  runAsync,
-  runSync,
-  Sleeper,
-  type Steps,
-  TIMED_OUT,
-} from './bounded-buffer/sleep.js';
+
 import { finishTasks, join, joinSync, taskDone, unfinished } from './bounded-buffer/tasks.js';
 import { DRAINED, TRY_PATIENCE, Transfer } from './bounded-buffer/transfer.js';
 import { bindCodec, type Codec, type CodecName } from './codec.js';
 import type { BlockingQueue, CloseOptions, TryGetResult } from './queue.js';
 
+export type { RecoveryReport } from './bounded-buffer/dead-threads.js';
 export { MAX_CAPACITY, MAX_SLOT_BYTES } from './bounded-buffer/layout.js';
-export type { RecoveryReport } from './bounded-buffer/recovery.js';
 
 export interface BoundedBufferOptions<T> {
   /** Slots in the ring: an integer from 1 to 1048576. */
@@ -340,7 +334,7 @@ class BoundedBuffer<T = number> implements BlockingQueue<T> {
     return discarded;
   }
 
-  // Dead threads (see bounded-buffer/recovery.ts)
+  // Dead threads (see bounded-buffer/dead-threads.ts)
 
   /**
    * Repairs what thread `threadId` left half-done when it died (worker.terminate(), an uncaught

@@ -18,6 +18,7 @@ import {
   QueueClosedError,
   Semaphore,
 } from '../../src/index.js';
+import { HEAD, STAMPS, TAIL } from '../../src/queue/bounded-buffer/layout.js';
 import { firstMessage, startWorker } from '../helpers/worker.js';
 import type { TamperJob } from './tamper-actor.js';
 
@@ -515,9 +516,9 @@ describe('handles: tampered, truncated, or of another kind', () => {
   // again". Now the call throws BufferCorruptedError. Run in a worker so a hang is a missing reply.
   it('a handle whose state words were corrupted never hangs a call: it throws BufferCorruptedError', async () => {
     const cases: [string, number, number, TamperJob['call']][] = [
-      ['stamp of slot 0', 64 + 128 * 16, 12_345, 'tryPut'],
-      ['TAIL', 16, 7, 'tryPut'],
-      ['HEAD', 32, 5, 'tryGet'],
+      ['stamp of slot 0', STAMPS, 12_345, 'tryPut'],
+      ['TAIL', TAIL, 7, 'tryPut'],
+      ['HEAD', HEAD, 5, 'tryGet'],
     ];
     const hangs: string[] = [];
     const answers: string[] = [];

@@ -6,7 +6,7 @@
 //   word 16       TAIL  (own 64-byte line)           see ring.ts
 //   word 32       HEAD  (own 64-byte line)           see ring.ts
 //   word 48       DONE                               see tasks.ts
-//   word 56       TOMBSTONES                         see recovery.ts
+//   word 56       TOMBSTONES                         see dead-threads.ts
 //   words 64..    the intents table (sync/intents.ts), one 64-byte line per entry
 //   STAMPS..      one stamp per slot                 see ring.ts
 //   dataOffset..  the slots' bytes, `stride` bytes a slot (codec.ts), 64-byte aligned

@@ -1,14 +1,15 @@
 // Moving items into and out of BoundedBuffer's slots: each attempt claims positions in the ring
 // (ring.ts), writes or copies the slots through the codec, and publishes or frees their stamps,
 // in one synchronous stretch, so that this thread's intents entry names its claim until the claim
-// is finished (see recovery.ts). Every attempt returns its result; none waits (sleep.ts does).
+// is finished (see dead-threads.ts). Every attempt returns its result; none waits (sync/wait/word.ts does).
 
 import { describe } from '../../internal/validate.js';
+import { NOT_YET } from '../../sync/wait/outcomes.js';
+import { Attempt } from '../../sync/wait/word.js';
 import type { SlotCodec } from '../codec.js';
 import { withEncoded, withItems } from './failures.js';
 import { POSITION_MASK } from './layout.js';
 import { CLOSED, NONE, type Ring } from './ring.js';
-import { Attempt, NOT_YET } from './sleep.js';
 
 /** A get's answer when the buffer is closed and every item has been got. */
 export const DRAINED: unique symbol = Symbol('closed and drained');

@@ -8,7 +8,7 @@ import {
   QueueClosedError,
   Semaphore,
   TimeoutError,
-} from '../src/index.js';
+} from '../../src/index.js';
 
 describe('BoundedBuffer', () => {
   describe('construction', () => {
@@ -85,7 +85,7 @@ describe('BoundedBuffer', () => {
 
     it('a pending async get keeps the process alive until it settles', () => {
       const script = `
-        import { BoundedBuffer } from ${JSON.stringify(new URL('../src/index.ts', import.meta.url).href)};
+        import { BoundedBuffer } from ${JSON.stringify(new URL('../../src/index.ts', import.meta.url).href)};
         const buffer = new BoundedBuffer({ capacity: 1 });
         buffer.get({ timeout: 200 }).catch((e) => console.log('settled:', e.name));`;
       const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
