@@ -43,5 +43,5 @@ export {
   type SemaphoreHandle,
   type SemaphoreRecoveryReport,
 } from './sync/semaphore.js';
-export { nativeTypeScript, type StartWorkerOptions, startWorker } from './worker/start-worker.js';
 export type { WaitOptions } from './sync/wait/deadline.js';
+export { nativeTypeScript, type StartWorkerOptions, startWorker } from './worker/start-worker.js';
