@@ -18,6 +18,7 @@ export {
   type BoundedBufferConstructor,
   type BoundedBufferHandle,
   type BoundedBufferOptions,
+  type GetManyIntoOptions,
   type JsonValue,
   MAX_CAPACITY,
   type RecoveryReport,
