@@ -3,18 +3,24 @@
 //   layout.ts    the words of its memory, and the checks that open a handle
 //   ring.ts      claiming positions, publishing and freeing slots (Design, Invariants, Fairness)
 //   transfer.ts  one attempt to put or get: a claim, the slots' bytes through the codec, the stamps
-//   sleep.ts     how a call waits: spinning, then sleeping on a stamp (sync and Promise forms)
-//   recovery.ts  repairing what a dead thread left half-done
+//   dead-threads.ts  repairing what a dead thread left half-done
 //   tasks.ts     taskDone() and join()
 //   failures.ts  the errors it throws
+// How its calls wait (spinning, then sleeping on a stamp; sync and Promise forms) is
+// sync/wait/word.ts; putMany's body is one generator for both forms (sync/wait/steps.ts).
 
 import type { Worker } from 'node:worker_threads';
 import { QueueClosedError } from '../errors.js';
+import { warnMainThreadWait } from '../internal/main-thread.js';
 import { checkInteger, checkOptions, describe } from '../internal/validate.js';
-import type { WaitOptions } from '../sync/deadline.js';
 import { IntentsTable } from '../sync/intents.js';
 import { checkRecoverable, watchWorker } from '../sync/recovery.js';
 import type { SharedHandle } from '../sync/shared-header.js';
+import { checkWaitOptions, deadlineOf, type WaitOptions } from '../sync/wait/deadline.js';
+import { NOT_YET, TIMED_OUT } from '../sync/wait/outcomes.js';
+import { runAsync, runSync, type Steps } from '../sync/wait/steps.js';
+import { Attempt, Sleeper } from '../sync/wait/word.js';
+import { type RecoveryReport, recover } from './bounded-buffer/dead-threads.js';
 import { closedForGet, closedForPut, closedForPutMany, withItems } from './bounded-buffer/failures.js';
 import {
   checkNewOptions,
@@ -23,26 +29,16 @@ import {
   type Layout,
   openMemory,
 } from './bounded-buffer/layout.js';
-import { type RecoveryReport, recover } from './bounded-buffer/recovery.js';
 import { CLOSED, Ring } from './bounded-buffer/ring.js';
-import {
-  Attempt,
-  checkWaitOptions,
-  deadlineOf,
-  NOT_YET,
-  runAsync,
-  runSync,
-  Sleeper,
-  type Steps,
-  TIMED_OUT,
-} from './bounded-buffer/sleep.js';
+
 import { finishTasks, join, joinSync, taskDone, unfinished } from './bounded-buffer/tasks.js';
 import { DRAINED, TRY_PATIENCE, Transfer } from './bounded-buffer/transfer.js';
+import { TypedBatch, type TypedItems } from './bounded-buffer/typed-batch.js';
 import { bindCodec, type Codec, type CodecName } from './codec.js';
 import type { BlockingQueue, CloseOptions, TryGetResult } from './queue.js';
 
+export type { RecoveryReport } from './bounded-buffer/dead-threads.js';
 export { MAX_CAPACITY, MAX_SLOT_BYTES } from './bounded-buffer/layout.js';
-export type { RecoveryReport } from './bounded-buffer/recovery.js';
 
 export interface BoundedBufferOptions<T> {
   /** Slots in the ring: an integer from 1 to 1048576. */
@@ -51,6 +47,44 @@ export interface BoundedBufferOptions<T> {
   codec?: CodecName | Codec<T>;
   /** Largest encoded item for the variable-size codecs (default 512 bytes). */
   slotBytes?: number;
+}
+
+/** A JSON value: what the 'json' codec hands back when no item type is given. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** The options every codec takes. */
+interface SizeOptions {
+  capacity: number;
+  slotBytes?: number;
+}
+
+/**
+ * `new BoundedBuffer(options)`: the codec decides the item type, so a mismatch is a compile error
+ * (`new BoundedBuffer<string>({ capacity: 4 })` does not compile: int32 stores numbers).
+ *   int32 (default), float64 → number; string → string; bytes → Uint8Array;
+ *   json → your T (default JsonValue; JSON.stringify decides what survives: see codec.ts);
+ *   structured → your T (default unknown); a custom `{ encode, decode }` → its T.
+ */
+export interface BoundedBufferConstructor {
+  new <T extends number = number>(options: SizeOptions & { codec?: 'int32' | 'float64' }): BoundedBuffer<T>;
+  new <T extends string = string>(options: SizeOptions & { codec: 'string' }): BoundedBuffer<T>;
+  new <T extends Uint8Array = Uint8Array>(options: SizeOptions & { codec: 'bytes' }): BoundedBuffer<T>;
+  new <T = JsonValue>(options: SizeOptions & { codec: 'json' }): BoundedBuffer<T>;
+  new <T = unknown>(options: SizeOptions & { codec: 'structured' }): BoundedBuffer<T>;
+  new <T>(options: SizeOptions & { codec: Codec<T> }): BoundedBuffer<T>;
+  /** A codec chosen at run time: the item type is then unknown. */
+  new (options: SizeOptions & { codec: CodecName }): BoundedBuffer<unknown>;
+  /**
+   * Opens, in this thread, the buffer whose `.handle` was passed here. Built-in codecs travel in
+   * the handle; a custom codec must be given again as `options.codec`.
+   */
+  from<T = number>(handle: BoundedBufferHandle, options?: { codec?: Codec<T> }): BoundedBuffer<T>;
+  readonly prototype: BoundedBuffer<unknown>;
+}
+
+/** getMany's options for filling a typed array: `into` is an Int32Array (codec 'int32') or Float64Array ('float64'). */
+export interface GetManyIntoOptions extends WaitOptions {
+  into: Int32Array | Float64Array;
 }
 
 export interface BoundedBufferHandle extends SharedHandle {
@@ -64,14 +98,18 @@ export interface BoundedBufferHandle extends SharedHandle {
  *
  * Pass `buffer.handle` to a worker (postMessage or workerData) and open it there with
  * `BoundedBuffer.from(handle)`. The `*Sync` calls block the calling thread and are meant for
- * workers; the Promise calls use `Atomics.waitAsync` and suit the main thread.
+ * workers; the Promise calls use `Atomics.waitAsync` and suit the main thread. A `*Sync` call
+ * that must wait with no timeout on the main thread prints a one-time warning (it freezes the
+ * process until another thread answers).
  */
-export class BoundedBuffer<T = number> implements BlockingQueue<T> {
+class BoundedBuffer<T = number> implements BlockingQueue<T> {
   readonly #memory: SharedArrayBuffer;
   readonly #layout: Layout;
   readonly #ring: Ring;
   readonly #io: Transfer<T>;
   readonly #sleeper: Sleeper;
+  /** Typed batches (putMany of a typed array, getMany into one); only for the fixed-size codecs. */
+  readonly #typed: TypedBatch | undefined;
   static #opening: { i32: Int32Array; layout: Layout } | undefined;
 
   constructor(options: BoundedBufferOptions<T>) {
@@ -99,6 +137,7 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
       layout.slotBytes,
     );
     this.#io = new Transfer(this.#ring, codec);
+    this.#typed = codec.view !== undefined ? new TypedBatch(this.#ring, codec.view) : undefined;
     this.#sleeper = new Sleeper(i32);
   }
 
@@ -153,6 +192,7 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     checkWaitOptions(options);
     let result: number | typeof NOT_YET | typeof TIMED_OUT = this.#io.putOne(prepared, 0, undefined);
     if (result === NOT_YET) {
+      warnMainThreadWait('BoundedBuffer.putSync()', options?.timeout);
       const deadline = deadlineOf(options);
       result = this.#sleeper.waitSync((attempt) => this.#io.putOne(prepared, 0, attempt), deadline);
       if (result === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.putSync');
@@ -187,6 +227,7 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
    * published whole. Checks its arguments at once (the generator's body starts at the first step).
    */
   #putManySteps(items: Iterable<T>, options: WaitOptions | undefined): Steps<void> {
+    if (this.#typed?.accepts(items)) return this.#typedPutSteps(this.#typed, items, options);
     const { list, prepared } = this.#io.prepareMany(items);
     checkWaitOptions(options);
     const io = this.#io;
@@ -209,6 +250,33 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     })();
   }
 
+  /**
+   * putMany's body for a typed array of the codec's element type (typed-batch.ts): the same
+   * chunks, claims and waits, with the items copied in by TypedArray.set and never checked one by
+   * one. A failure's `items` is a typed array of what was not put.
+   */
+  #typedPutSteps(typed: TypedBatch, items: TypedItems, options: WaitOptions | undefined): Steps<void> {
+    checkWaitOptions(options);
+    const capacity = this.#layout.capacity;
+    const list = items as unknown as unknown[]; // for the errors: slice() works alike on both
+    return (function* (): Steps<void> {
+      for (let done = 0; done < items.length; ) {
+        const n = Math.min(capacity, items.length - done);
+        let result: unknown = typed.put(items, done, n, undefined);
+        if (result === NOT_YET) {
+          const from = done;
+          try {
+            result = yield (attempt) => typed.put(items, from, n, attempt);
+          } catch (reason) {
+            throw withItems(reason, list, done);
+          }
+        }
+        if (result === CLOSED) throw closedForPutMany(list, done);
+        done += n;
+      }
+    })();
+  }
+
   // Getting
 
   tryGet(): TryGetResult<T> {
@@ -222,6 +290,7 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     checkWaitOptions(options);
     let taken = this.#io.getOne(0, undefined);
     if (taken === NOT_YET) {
+      warnMainThreadWait('BoundedBuffer.getSync()', options?.timeout);
       const deadline = deadlineOf(options);
       taken = this.#sleeper.waitSync((attempt) => this.#io.getOne(0, attempt), deadline);
       if (taken === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.getSync');
@@ -242,7 +311,22 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     return this.#io.decode(taken);
   }
 
-  getManySync(max: number, options?: WaitOptions): T[] {
+  /** Fills `options.into` (a typed array of the codec's element type) from index 0: the count. */
+  getManySync(max: number, options: GetManyIntoOptions): number;
+  getManySync(max: number, options?: WaitOptions): T[];
+  getManySync(max: number, options?: WaitOptions & { into?: TypedItems }): T[] | number {
+    if (options?.into !== undefined) {
+      const { typed, into, limit } = this.#intoArguments(max, options as GetManyIntoOptions);
+      let got = typed.get(into, 0, limit, new Attempt());
+      if (got === NOT_YET) {
+        const deadline = deadlineOf(options);
+        const result = this.#sleeper.waitSync((attempt) => typed.get(into, 0, limit, attempt), deadline);
+        if (result === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.getManySync');
+        got = result as number | typeof DRAINED;
+      }
+      if (got === DRAINED) throw closedForGet();
+      return got;
+    }
     const { limit, out } = this.#getManyArguments(max, options);
     let taken: unknown[] | typeof DRAINED | typeof NOT_YET | typeof TIMED_OUT = this.#io.getMany(
       limit,
@@ -250,6 +334,7 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
       new Attempt(),
     );
     if (taken === NOT_YET) {
+      warnMainThreadWait('BoundedBuffer.getManySync()', options?.timeout);
       const deadline = deadlineOf(options);
       taken = this.#sleeper.waitSync((attempt) => this.#io.getMany(limit, out, attempt), deadline);
       if (taken === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.getManySync');
@@ -258,7 +343,25 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     return this.#io.decodeAll(taken, out);
   }
 
-  async getMany(max: number, options?: WaitOptions): Promise<T[]> {
+  /** Fills `options.into` (a typed array of the codec's element type) from index 0: the count. */
+  getMany(max: number, options: GetManyIntoOptions): Promise<number>;
+  getMany(max: number, options?: WaitOptions): Promise<T[]>;
+  async getMany(max: number, options?: WaitOptions & { into?: TypedItems }): Promise<T[] | number> {
+    if (options?.into !== undefined) {
+      const { typed, into, limit } = this.#intoArguments(max, options as GetManyIntoOptions);
+      let got = typed.get(into, 0, limit, new Attempt());
+      if (got === NOT_YET) {
+        const deadline = deadlineOf(options);
+        const result = await this.#sleeper.waitAsync(
+          (attempt) => typed.get(into, 0, limit, attempt),
+          deadline,
+        );
+        if (result === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.getMany');
+        got = result as number | typeof DRAINED;
+      }
+      if (got === DRAINED) throw closedForGet();
+      return got;
+    }
     const { limit, out } = this.#getManyArguments(max, options);
     let taken: unknown[] | typeof DRAINED | typeof NOT_YET | typeof TIMED_OUT = this.#io.getMany(
       limit,
@@ -272,6 +375,26 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     }
     if (taken === DRAINED) throw closedForGet();
     return this.#io.decodeAll(taken, out);
+  }
+
+  #intoArguments(
+    max: number,
+    options: GetManyIntoOptions,
+  ): { typed: TypedBatch; into: TypedItems; limit: number } {
+    checkInteger('max', max, 1, Number.MAX_SAFE_INTEGER);
+    checkWaitOptions(options);
+    const { into } = options;
+    const typed = this.#typed;
+    if (typed === undefined || !typed.accepts(into)) {
+      const want = this.#layout.codecName === 'float64' ? 'a Float64Array' : 'an Int32Array';
+      throw new TypeError(
+        typed === undefined
+          ? `getMany({ into }) needs a buffer with codec 'int32' or 'float64'; this one's is '${this.#layout.codecName}'`
+          : `getMany({ into }) needs ${want} for codec '${this.#layout.codecName}', got ${describe(into)}`,
+      );
+    }
+    if (into.length === 0) throw new RangeError('getMany({ into }): into has no room (length 0)');
+    return { typed, into, limit: Math.min(max, into.length, this.#layout.capacity) };
   }
 
   #getManyArguments(max: number, options: WaitOptions | undefined): { limit: number; out: T[] } {
@@ -301,7 +424,7 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     return discarded;
   }
 
-  // Dead threads (see bounded-buffer/recovery.ts)
+  // Dead threads (see bounded-buffer/dead-threads.ts)
 
   /**
    * Repairs what thread `threadId` left half-done when it died (worker.terminate(), an uncaught
@@ -373,3 +496,9 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     }
   }
 }
+
+// The class, typed by its codec (see BoundedBufferConstructor); its name stays BoundedBuffer.
+const TypedBoundedBuffer = BoundedBuffer as unknown as BoundedBufferConstructor;
+type TypedBoundedBuffer<T = number> = BoundedBuffer<T>;
+
+export { TypedBoundedBuffer as BoundedBuffer };

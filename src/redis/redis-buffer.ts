@@ -16,7 +16,7 @@ import { QueueClosedError, TaskDoneError } from '../errors.js';
 import { checkInteger, checkOptions } from '../internal/validate.js';
 import type { AsyncQueue } from '../queue/async-queue.js';
 import type { CloseOptions, TryGetResult } from '../queue/queue.js';
-import { Deadline, type WaitOptions } from '../sync/deadline.js';
+import { Deadline, type WaitOptions } from '../sync/wait/deadline.js';
 import { AckBatcher } from './acks.js';
 import { connect, safeUrl } from './connect.js';
 import { ItemDecodeError, QueueMismatchError } from './errors.js';
