@@ -65,6 +65,7 @@
 import type { Worker } from 'node:worker_threads';
 import { BufferCorruptedError, QueueClosedError, TaskDoneError } from '../errors.js';
 import { checkInteger, checkOptions, describe } from '../internal/validate.js';
+import { checkCanBlock, sharedMemory, waitAsync } from '../platform/thread.js';
 import { checkWaitOptions, Deadline, NO_DEADLINE, raceAbort, type WaitOptions } from '../sync/deadline.js';
 import { NOT_YET, TIMED_OUT } from '../sync/event-count.js';
 import { checkRecoverable, holdEntry, ME, watchWorker } from '../sync/recovery.js';
@@ -273,7 +274,7 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
           ? DEFAULT_SLOT_BYTES
           : checkInteger('slotBytes', options.slotBytes, 1, MAX_SLOT_BYTES);
       shape = layout(capacity, name, slotBytes);
-      i32 = new Int32Array(new SharedArrayBuffer(shape.bytes));
+      i32 = new Int32Array(sharedMemory(shape.bytes));
       // Everything below is written before the memory is shared with any other thread.
       i32[CAPACITY] = capacity;
       i32[SLOT_BYTES] = shape.slotBytes;
@@ -712,7 +713,7 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
       if (registered === RETRY) continue;
       if (registered !== NOT_YET) return registered;
       const at = this.#blockAt;
-      const waited = Atomics.waitAsync(i32, at, this.#blockSeen, remaining);
+      const waited = waitAsync(i32, at, this.#blockSeen, remaining);
       if (waited.async && (await raceAbort(waited.value, deadline.signal))) {
         Atomics.notify(i32, at); // settle our own pending wait; any other sleeper just re-checks
         throw deadline.signal!.reason;
@@ -732,6 +733,7 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
   }
 
   putSync(item: T, options?: WaitOptions): void {
+    checkCanBlock('BoundedBuffer.putSync');
     const prepared = this.#codec.prepare(item);
     checkWaitOptions(options);
     let position = this.#putOne(prepared);
@@ -778,6 +780,7 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
   }
 
   putManySync(items: Iterable<T>, options?: WaitOptions): void {
+    checkCanBlock('BoundedBuffer.putManySync');
     const { list, prepared } = this.#prepareMany(items);
     checkWaitOptions(options);
     let deadline: Deadline | undefined;
@@ -887,6 +890,7 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
   }
 
   getSync(options?: WaitOptions): T {
+    checkCanBlock('BoundedBuffer.getSync');
     checkWaitOptions(options);
     let position = this.#getOne();
     if (position === NOT_YET) {
@@ -933,6 +937,7 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
   }
 
   getManySync(max: number, options?: WaitOptions): T[] {
+    checkCanBlock('BoundedBuffer.getManySync');
     checkInteger('max', max, 1, Number.MAX_SAFE_INTEGER);
     const limit = Math.min(max, this.#capacity);
     checkWaitOptions(options);
@@ -1268,6 +1273,7 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
   }
 
   joinSync(options?: WaitOptions): void {
+    checkCanBlock('BoundedBuffer.joinSync');
     const deadline = new Deadline(options);
     deadline.throwIfAborted();
     for (;;) {
@@ -1288,7 +1294,7 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
       if (this.#unfinished(done) === 0) return;
       const remaining = deadline.remaining();
       if (remaining <= 0) throw deadline.timeoutError('BoundedBuffer.join');
-      const waited = Atomics.waitAsync(this.#i32, DONE, done, remaining);
+      const waited = waitAsync(this.#i32, DONE, done, remaining);
       if (waited.async && (await raceAbort(waited.value, deadline.signal))) {
         Atomics.notify(this.#i32, DONE); // settle our own pending wait
         throw deadline.signal!.reason;
