@@ -103,6 +103,14 @@ describe.skipIf(!present && !CI)('conveyor in Chromium', () => {
     expectExactlyOnce(put, [outcome.pageGot, outcome.workerGot], 1_000_000);
   });
 
+  it('runs the browser example of docs/runtimes.md: the page puts 100 items to its worker', async () => {
+    const page = await open('/examples/runtimes/browser/index.html');
+    await page.waitForFunction("document.querySelector('#report').textContent !== 'working…'");
+    const report = await page.textContent('#report');
+    await page.close();
+    expect(report).toBe('the worker got 100 items, summing to 5050');
+  });
+
   it('passes the queue contract suites on the page main thread', async () => {
     const page = await open();
     const report = await page.evaluate(async () => {

@@ -1,7 +1,8 @@
-// A static server on 127.0.0.1 for the browser tests: it serves dist/ and test/ from the
-// repository, with the headers that make a page cross-origin isolated (COOP/COEP, and CORP on
-// every script), except under /plain/, which serves the same files without them. TypeScript files
-// (the contract suites and the vitest shim) are served compiled to JavaScript.
+// A static server on 127.0.0.1 for the browser tests: it serves dist/, test/ and examples/ from
+// the repository (and dist/ again at /conveyor/, as the browser example imports it), with the
+// headers that make a page cross-origin isolated (COOP/COEP, and CORP on every script), except
+// under /plain/, which serves the same files without them. TypeScript files (the contract suites
+// and the vitest shim) are served compiled to JavaScript.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SERVED = ['dist', 'test'];
+const SERVED = ['dist', 'test', 'examples'];
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -48,7 +49,11 @@ export async function startServer(): Promise<{ origin: string; close(): Promise<
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const plain = url.pathname.startsWith('/plain/');
-    const found = resolve(plain ? url.pathname.slice('/plain'.length) : url.pathname);
+    const path = (plain ? url.pathname.slice('/plain'.length) : url.pathname).replace(
+      /^\/conveyor\//,
+      '/dist/',
+    );
+    const found = resolve(path);
     if (found === undefined) {
       response.writeHead(404).end(`not found: ${url.pathname}`);
       return;
