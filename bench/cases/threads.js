@@ -8,12 +8,13 @@ const CAPACITY = 1024;
 
 /**
  * Starts one worker per spec, waits until all are ready, says go, and times until every one has
- * reported. `afterProducers` runs once all producers have reported (to close a buffer).
+ * reported. `afterProducers` runs once all producers have reported (to close a buffer). `peer` is
+ * the worker script (bench/cases/bulk.js has its own).
  */
-async function runWorkers(specs, afterProducers) {
+export async function runWorkers(specs, afterProducers, peer = PEER) {
   const workers = specs.map(
     (spec) =>
-      new Worker(PEER, {
+      new Worker(peer, {
         workerData: { ...spec.data, role: spec.role },
         transferList: spec.transfer ?? [],
       }),
@@ -54,7 +55,7 @@ async function runWorkers(specs, afterProducers) {
   }
 }
 
-function postMessagePair(shape) {
+export function postMessagePair(shape) {
   return (n) => {
     const { port1, port2 } = new MessageChannel();
     return runWorkers([

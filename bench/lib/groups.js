@@ -1,5 +1,5 @@
 // Every benchmark group, with its cases normalized to { run, items: [quick, full] }.
-const MODULES = ['single-thread', 'threads', 'python'];
+const MODULES = ['single-thread', 'threads', 'python', 'pool', 'redis', 'bulk'];
 
 export async function loadGroups(only) {
   const all = [];

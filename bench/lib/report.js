@@ -4,6 +4,7 @@
 export function format(group, value) {
   if (group.latency) return `${value.p50.toFixed(1)} µs (p99 ${value.p99.toFixed(1)})`;
   const r = value.rate;
+  if (group.unit === 'bytes/s') return `${(r / 1e9).toFixed(2)} GB/s`;
   if (r >= 1e6) return `${(r / 1e6).toFixed(r >= 1e8 ? 0 : r >= 1e7 ? 1 : 2)} M/s`;
   return `${(r / 1e3).toFixed(0)} k/s`;
 }
@@ -53,7 +54,7 @@ export function markdown(report) {
         lines.push(
           `| ${c.name} | ${c.median.toFixed(1)} µs | ${c.p99.toFixed(1)} µs | ${spread} | ${ratio} |`,
         );
-      else lines.push(`| ${c.name} | ${format({}, { rate: c.median })} | ${spread} | ${ratio} |`);
+      else lines.push(`| ${c.name} | ${format(group, { rate: c.median })} | ${spread} | ${ratio} |`);
     }
   }
   if (failures.length > 0)

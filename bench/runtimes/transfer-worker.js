@@ -1,6 +1,6 @@
 // The producer or consumer of transfer.js, on node:worker_threads (Node, Bun, Deno) or as a
 // module Web Worker (browsers): waits for the go word, then moves its items and reports.
-import { BoundedBuffer } from '../../dist/index.js';
+import { BoundedBuffer } from '../../dist/core.js';
 
 const threads = globalThis.process?.getBuiltinModule?.('node:worker_threads');
 const port = threads?.parentPort ?? globalThis;

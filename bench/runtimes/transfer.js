@@ -3,7 +3,7 @@
 // batches of 64 (putManySync/getManySync). Both workers start, report ready, then wait on a go
 // word, so the clock covers the transfer only. `startWorker(job)` is the runtime's way to start
 // transfer-worker.js and returns { done: Promise<report>, ready: Promise, stop() }.
-import { BoundedBuffer } from '../../dist/index.js';
+import { BoundedBuffer } from '../../dist/core.js';
 
 export const BATCH = 64;
 

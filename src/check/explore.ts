@@ -16,6 +16,7 @@
 //   (two otherwise equal states with different budgets are different states);
 //   `states` counts distinct states stored (the start included), `transitions` every step run.
 
+import v8 from 'node:v8';
 import { ScheduleError } from './errors.js';
 import { Machine, type MemorySnapshot, type Problem, type ViolationKind } from './machine.js';
 import type { Model } from './model.js';
@@ -35,6 +36,11 @@ export interface ExploreOptions {
   maxPreemptions?: number;
   /** Search breadth first for the shortest counterexample after finding one (default true). */
   shortest?: boolean;
+  /**
+   * Give up the search for the shortest counterexample after this many milliseconds (default
+   * 10000) and keep the one found; it is also bounded by maxStates and by memory.
+   */
+  shortestMs?: number;
 }
 
 export interface ExploreStats {
@@ -61,6 +67,10 @@ export interface TraceStep {
 }
 
 export interface Violation {
+  /** True when the trace is proven the shortest; false when that search was cut short. */
+  shortest: boolean;
+  /** Why the trace may not be the shortest (only when `shortest` is false). */
+  note?: string;
   kind: ViolationKind;
   message: string;
   /** The thread whose step broke the check, or null for a state (deadlock, missing items). */
@@ -72,16 +82,46 @@ export interface Violation {
   trace: TraceStep[];
 }
 
-export interface Verdict {
+interface VerdictBase {
   model: string;
-  /** 'holds': every check passed in every interleaving; 'incomplete': maxStates was reached first. */
-  status: 'holds' | 'violation' | 'incomplete';
   stats: ExploreStats;
-  violation?: Violation;
 }
+
+/** Every check passed in every interleaving. */
+export interface HoldsVerdict extends VerdictBase {
+  status: 'holds';
+  violation?: undefined;
+}
+
+/** The search stopped first: no violation in the states it explored, and no proof either. */
+export interface IncompleteVerdict extends VerdictBase {
+  status: 'incomplete';
+  /** What stopped it: the maxStates limit, or the heap filling up. */
+  stoppedBy: 'states' | 'memory';
+  violation?: undefined;
+}
+
+/** A check broke; `violation` says which, with the schedule and its trace. */
+export interface ViolationVerdict extends VerdictBase {
+  status: 'violation';
+  violation: Violation;
+}
+
+/** explore()'s answer: test `status` and TypeScript knows whether `violation` is there. */
+export type Verdict = HoldsVerdict | IncompleteVerdict | ViolationVerdict;
 
 const DEFAULT_MAX_DEPTH = 10_000;
 const DEFAULT_MAX_STATES = 5_000_000;
+const DEFAULT_SHORTEST_MS = 10_000;
+/** Both passes stop once the heap holds this share of V8's limit. */
+const MEMORY_SHARE = 0.7;
+/** How often (in states stored) the passes look at the clock and the heap. */
+const CHECK_EVERY = 4096;
+
+function heapNearlyFull(): boolean {
+  const heap = v8.getHeapStatistics();
+  return heap.used_heap_size > heap.heap_size_limit * MEMORY_SHARE;
+}
 
 function optionNumber(name: string, value: unknown, fallback: number, min: number): number {
   if (value === undefined) return fallback;
@@ -108,13 +148,16 @@ export function explore(model: Model, options: ExploreOptions = {}): Verdict {
   const maxDepth = optionNumber('maxDepth', options.maxDepth, DEFAULT_MAX_DEPTH, 1);
   const maxStates = optionNumber('maxStates', options.maxStates, DEFAULT_MAX_STATES, 1);
   const maxPreemptions = optionNumber('maxPreemptions', options.maxPreemptions, Infinity, 0);
+  const shortestMs = optionNumber('shortestMs', options.shortestMs, DEFAULT_SHORTEST_MS, 0);
   const started = performance.now();
   const machine = new Machine(model, { preemptionBound: maxPreemptions });
   const dfs = depthFirst(machine, maxDepth, maxStates);
   const dfsMs = performance.now() - started;
   let found = dfs.found;
+  let shortest: { found: Found } | { cutBy: string } | undefined;
   if (found !== undefined && options.shortest !== false) {
-    found = breadthFirst(machine, maxDepth) ?? found;
+    shortest = breadthFirst(machine, maxDepth, { maxStates, ms: shortestMs });
+    if ('found' in shortest) found = shortest.found;
   }
   const stats: ExploreStats = {
     states: dfs.states,
@@ -125,14 +168,24 @@ export function explore(model: Model, options: ExploreOptions = {}): Verdict {
   };
   let verdict: Verdict;
   if (found === undefined) {
-    verdict = { model: model.name, status: dfs.complete ? 'holds' : 'incomplete', stats };
+    verdict =
+      dfs.stoppedBy === undefined
+        ? { model: model.name, status: 'holds', stats }
+        : { model: model.name, status: 'incomplete', stoppedBy: dfs.stoppedBy, stats };
   } else {
     const replayed = replaySteps(machine, found.steps);
+    const cut = shortest !== undefined && 'cutBy' in shortest ? shortest.cutBy : undefined;
     verdict = {
       model: model.name,
       status: 'violation',
       stats,
       violation: {
+        shortest: shortest !== undefined && cut === undefined,
+        ...(cut !== undefined
+          ? { note: `the search for a shorter trace stopped at ${cut}; this is the first trace found` }
+          : shortest === undefined
+            ? { note: 'the first trace found (the search for a shorter one was off)' }
+            : {}),
         kind: found.problem.kind,
         message: found.problem.message,
         thread: found.problem.thread < 0 ? null : model.threads[found.problem.thread].name,
@@ -162,7 +215,7 @@ function depthFirst(machine: Machine, maxDepth: number, maxStates: number) {
   let transitions = 0;
   let deepest = 0;
   let found: Found | undefined;
-  let complete = true;
+  let stoppedBy: 'states' | 'memory' | undefined;
   // The current path: states, the next thread to try at each, and the thread run to reach each.
   const states: Int32Array[] = [initial];
   const nextThread: number[] = [0];
@@ -210,14 +263,18 @@ function depthFirst(machine: Machine, maxDepth: number, maxStates: number) {
       break;
     }
     if (visited.size >= maxStates) {
-      complete = false;
+      stoppedBy = 'states';
+      break;
+    }
+    if (visited.size % CHECK_EVERY === 0 && heapNearlyFull()) {
+      stoppedBy = 'memory';
       break;
     }
     states.push(child);
     nextThread.push(0);
     via.push(t);
   }
-  return { found, states: visited.size, transitions, maxDepth: deepest, complete };
+  return { found, states: visited.size, transitions, maxDepth: deepest, stoppedBy };
 }
 
 /**
@@ -248,12 +305,20 @@ function boundProblem(maxDepth: number): Problem {
   };
 }
 
-/** The shortest schedule that breaks any check (breadth first), or undefined if none is found. */
-function breadthFirst(machine: Machine, maxDepth: number): Found | undefined {
+/**
+ * The shortest schedule that breaks any check (breadth first), or what cut the search short:
+ * `limits.maxStates` states stored, `limits.ms` milliseconds, or the heap nearly full.
+ */
+function breadthFirst(
+  machine: Machine,
+  maxDepth: number,
+  limits: { maxStates: number; ms: number },
+): { found: Found } | { cutBy: string } {
+  const deadline = performance.now() + limits.ms;
   const bounded = machine.preemptionBound !== Infinity;
   const budgetAddr = machine.pcBase + machine.threads + 1;
   const initial = machine.initial();
-  const parents = new Map<string, { parent: string; thread: number } | null>();
+  const parents = new ParentMap();
   const initialKey = machine.key(initial);
   parents.set(initialKey, null);
   const pathTo = (key: string, last?: number): number[] => {
@@ -274,20 +339,55 @@ function breadthFirst(machine: Machine, maxDepth: number): Found | undefined {
         }
         const child = state.slice();
         const problem = machine.apply(child, t);
-        if (problem !== undefined) return { problem, steps: pathTo(key, t) };
+        if (problem !== undefined) return { found: { problem, steps: pathTo(key, t) } };
         if (bounded) child[budgetAddr] += cost;
         const childKey = machine.key(child);
         if (parents.has(childKey)) continue;
         parents.set(childKey, { parent: key, thread: t });
         const stuck = machine.stuck(child);
-        if (stuck !== undefined) return { problem: stuck, steps: pathTo(childKey) };
-        if (depth + 1 >= maxDepth) return { problem: boundProblem(maxDepth), steps: pathTo(childKey) };
+        if (stuck !== undefined) return { found: { problem: stuck, steps: pathTo(childKey) } };
+        if (depth + 1 >= maxDepth)
+          return { found: { problem: boundProblem(maxDepth), steps: pathTo(childKey) } };
         nextLevel.push({ state: child, key: childKey });
+        if (parents.size >= limits.maxStates) return { cutBy: `the state limit (${limits.maxStates})` };
+        if (parents.size % CHECK_EVERY === 0) {
+          if (performance.now() > deadline) return { cutBy: `the time limit (${limits.ms} ms)` };
+          if (heapNearlyFull()) return { cutBy: 'the memory limit' };
+        }
       }
     }
     level = nextLevel;
   }
-  return undefined;
+  // Unreachable in practice: the depth-first pass found a violation reachable from the start.
+  return { cutBy: 'the end of the state space' };
+}
+
+type Parent = { parent: string; thread: number } | null;
+
+/** The breadth-first pass's parents, spread over Maps (one Map holds at most 2^24 entries). */
+class ParentMap {
+  readonly #shards = Array.from({ length: 16 }, () => new Map<string, Parent>());
+  size = 0;
+
+  #shard(key: string): Map<string, Parent> {
+    let hash = key.length;
+    for (let i = 0; i < key.length; i += 5) hash = (Math.imul(hash, 31) + key.charCodeAt(i)) | 0;
+    return this.#shards[hash & 15];
+  }
+
+  has(key: string): boolean {
+    return this.#shard(key).has(key);
+  }
+
+  get(key: string): Parent | undefined {
+    return this.#shard(key).get(key);
+  }
+
+  set(key: string, parent: Parent): void {
+    const shard = this.#shard(key);
+    if (!shard.has(key)) this.size++;
+    shard.set(key, parent);
+  }
 }
 
 export interface Replay {

@@ -51,18 +51,24 @@ export function formatVerdict(model: Model, verdict: Verdict): string {
   if (verdict.status === 'holds') {
     lines.push(
       `HOLDS: no deadlock, overflow, underflow, lost, duplicated or reordered item in any interleaving`,
+      `  (a proof for these sizes only: larger ones are not covered)`,
       `explored ${explored}`,
     );
   } else if (verdict.status === 'incomplete') {
+    const limit = verdict.stoppedBy === 'states' ? 'the state limit (--max-states)' : 'the memory limit';
     lines.push(
-      `INCOMPLETE: stopped at the state limit before exploring every interleaving`,
+      `INCOMPLETE: stopped at ${limit} before exploring every interleaving; no violation in the`,
+      `  states explored, but no proof either: try smaller sizes, --max-preemptions or --max-states`,
       `explored ${explored}`,
     );
   } else {
-    const v = verdict.violation!;
+    const v = verdict.violation;
     lines.push(
       `VIOLATION (${v.kind}): ${v.message}`,
-      `found after ${explored}; shortest trace: ${v.trace.length} steps`,
+      v.shortest
+        ? `found after ${explored}; shortest trace: ${v.trace.length} steps`
+        : `found after ${explored}; trace: ${v.trace.length} steps`,
+      ...(v.note === undefined ? [] : [`note: ${v.note}`]),
       '',
       formatTrace(v.trace),
       '',

@@ -1,6 +1,7 @@
 // The built-in models, by name: the seed's protocol and its broken variants, and conveyor's own
 // BoundedBuffer. Each is built from the same four parameters.
 
+import { BYTE_RING_VARIANTS, type ByteRingVariant, byteRingModel } from './byte-ring-model.js';
 import {
   CONVEYOR_BUFFER_VARIANTS,
   type ConveyorBufferVariant,
@@ -10,10 +11,35 @@ import { ModelError } from './errors.js';
 import { MAX_ITEMS_PER_PRODUCER, type Model, type ModelParams } from './model.js';
 import { SEED_VARIANTS, type SeedVariant, seedModel } from './seed-models.js';
 
-export const MODELS: Readonly<Record<string, string>> = { ...SEED_VARIANTS, ...CONVEYOR_BUFFER_VARIANTS };
+export const MODELS: Readonly<Record<string, string>> = {
+  ...SEED_VARIANTS,
+  ...CONVEYOR_BUFFER_VARIANTS,
+  ...BYTE_RING_VARIANTS,
+};
 
-/** The parameters `conveyor check` uses when none are given. */
+/** The parameters `conveyor check` uses when none are given (the seed's models). */
 export const DEFAULT_PARAMS: Readonly<ModelParams> = { producers: 2, consumers: 2, capacity: 2, items: 2 };
+
+/**
+ * The defaults for conveyor's BoundedBuffer models: a finer-grained model (CAS claims, stamps,
+ * futex words), whose 2x2 set does not finish in the default state limit; one producer and two
+ * consumers with two items each is complete in about 34,000 states (under a second).
+ */
+export const CONVEYOR_BUFFER_DEFAULT_PARAMS: Readonly<ModelParams> = {
+  producers: 1,
+  consumers: 2,
+  capacity: 2,
+  items: 2,
+};
+
+/** The parameters a model is explored with when none are given: chosen so that the search completes. */
+export function defaultParams(name: string): Readonly<ModelParams> {
+  if (Object.hasOwn(CONVEYOR_BUFFER_VARIANTS, name)) return CONVEYOR_BUFFER_DEFAULT_PARAMS;
+  // The ByteRing models have one writer and one reader: those are their defaults.
+  if (Object.hasOwn(BYTE_RING_VARIANTS, name))
+    return { ...DEFAULT_PARAMS, producers: 1, consumers: 1, items: 4 };
+  return DEFAULT_PARAMS;
+}
 
 /** Limits on the parameters (larger models take too long to explore anyway). */
 export const PARAM_LIMITS: Readonly<Record<keyof ModelParams, readonly [number, number]>> = {
@@ -30,7 +56,7 @@ export function buildModel(name: string, params: Partial<ModelParams> = {}): Mod
       `unknown model '${String(name)}'; the models are: ${Object.keys(MODELS).join(', ')}`,
     );
   }
-  const full = { ...DEFAULT_PARAMS, ...params };
+  const full = { ...defaultParams(name), ...params };
   for (const key of Object.keys(PARAM_LIMITS) as (keyof ModelParams)[]) {
     const [min, max] = PARAM_LIMITS[key];
     const value = full[key];
@@ -41,5 +67,6 @@ export function buildModel(name: string, params: Partial<ModelParams> = {}): Mod
     }
   }
   if (Object.hasOwn(SEED_VARIANTS, name)) return seedModel(name as SeedVariant, full);
+  if (Object.hasOwn(BYTE_RING_VARIANTS, name)) return byteRingModel(name as ByteRingVariant, full);
   return conveyorBufferModel(name as ConveyorBufferVariant, full);
 }

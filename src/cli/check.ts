@@ -1,47 +1,89 @@
 // `conveyor check`: explore every interleaving of a producer-consumer model and report the first
 // bug with its shortest trace, or replay a schedule step by step.
-// Exit codes: 0 the model holds (or a replay breaks nothing), 1 a violation, 2 bad input.
+// Exit codes: 0 the model holds (or a replay breaks nothing), 1 a violation, 2 bad input,
+// 3 an incomplete search.
 
 import { parseArgs } from 'node:util';
 import { ModelError, ScheduleError } from '../check/errors.js';
 import { explore, replay } from '../check/explore.js';
 import { formatReplay, formatVerdict } from '../check/format.js';
 import type { ModelParams } from '../check/model.js';
-import { buildModel, DEFAULT_PARAMS, MODELS } from '../check/models.js';
+import {
+  buildModel,
+  CONVEYOR_BUFFER_DEFAULT_PARAMS,
+  DEFAULT_PARAMS,
+  defaultParams,
+  MODELS,
+  PARAM_LIMITS,
+} from '../check/models.js';
 import { parseSchedule } from '../check/schedule.js';
+import { joinValues, parseArgsMessage, wholeNumber } from './args.js';
 
-const USAGE = `Usage: conveyor check [--model NAME] [--producers N] [--consumers N] [--capacity N] [--items N] [--json]
+const VALUE_FLAGS = [
+  'model',
+  'producers',
+  'consumers',
+  'capacity',
+  'items',
+  'max-preemptions',
+  'max-states',
+  'replay',
+] as const;
+
+const range = (key: keyof ModelParams) => `${PARAM_LIMITS[key][0]} to ${PARAM_LIMITS[key][1]}`;
+const defaults = (key: keyof ModelParams) =>
+  DEFAULT_PARAMS[key] === CONVEYOR_BUFFER_DEFAULT_PARAMS[key]
+    ? `default ${DEFAULT_PARAMS[key]}`
+    : `default ${DEFAULT_PARAMS[key]}; ${CONVEYOR_BUFFER_DEFAULT_PARAMS[key]} for conveyor-buffer*`;
+
+export const USAGE = `Usage: conveyor check [--model NAME] [--producers N] [--consumers N] [--capacity N] [--items N] [--json]
        conveyor check --replay SCHEDULE [--json]
-       conveyor check --list
+       conveyor check --list [--json]
 
 Explores every interleaving of a model's threads and prints the verdict; for a violation, the
-shortest trace and a schedule string that --replay runs again step by step.
+shortest trace and a schedule string that --replay runs again step by step. A verdict covers the
+sizes given, no others.
 
 Options:
   --model NAME          a built-in model (default seed); --list names them
-  --producers N         producer threads (default ${DEFAULT_PARAMS.producers})
-  --consumers N         consumer threads (default ${DEFAULT_PARAMS.consumers})
-  --capacity N          buffer slots (default ${DEFAULT_PARAMS.capacity})
-  --items N             items per producer (default ${DEFAULT_PARAMS.items})
+  --producers N         producer threads, ${range('producers')} (${defaults('producers')})
+  --consumers N         consumer threads, ${range('consumers')} (${defaults('consumers')})
+  --capacity N          buffer slots, ${range('capacity')} (${defaults('capacity')})
+  --items N             items per producer, ${range('items')} (${defaults('items')})
   --max-preemptions N   explore only schedules with at most N preemptions
-  --max-states N        give up (exit 1, INCOMPLETE) after N states (default 5000000)
+  --max-states N        stop (INCOMPLETE) after N states; it also bounds the search for the
+                        shortest trace (default 5000000)
   --replay SCHEDULE     run one schedule, e.g. no-mutex:2,2,2,2:000111
   --json                print one JSON object instead of text
   --list                print the models
+  -h, --help            show this help
 
-Exit status: 0 the model holds, 1 a violation (or an incomplete search), 2 bad input.`;
+Exit status: 0 the model holds, 1 a violation, 2 bad input, 3 an incomplete search (a limit was
+reached first).`;
+
+const EXIT_HOLDS = 0;
+const EXIT_VIOLATION = 1;
+const EXIT_USAGE = 2;
+const EXIT_INCOMPLETE = 3;
 
 class UsageError extends Error {
   override readonly name = 'UsageError';
   readonly code = 'ERR_CHECK_USAGE';
 }
 
-function count(name: string, text: string | undefined, min: number): number | undefined {
+function count(
+  name: string,
+  text: string | undefined,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number | undefined {
   if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text) || Number(text) < min) {
-    throw new UsageError(`--${name} must be an integer >= ${min}, got '${text}'`);
+  const value = wholeNumber(text);
+  if (value === undefined || value < min || value > max) {
+    const limits = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+    throw new UsageError(`--${name} must be an integer ${limits}, got '${text}'`);
   }
-  return Number(text);
+  return value;
 }
 
 export async function checkCommand(argv: string[]): Promise<number> {
@@ -49,25 +91,30 @@ export async function checkCommand(argv: string[]): Promise<number> {
   try {
     let parsed: ReturnType<typeof parse>;
     try {
-      parsed = parse(argv);
+      parsed = parse(joinValues(argv, VALUE_FLAGS));
     } catch (error) {
-      if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
-        throw new UsageError(error.message.split('\n')[0]);
-      }
-      throw error;
+      throw new UsageError(parseArgsMessage(error, 'conveyor check'));
     }
-    const { values, positionals } = parsed;
+    const { values } = parsed;
     if (values.help) {
       out(USAGE);
-      return 0;
-    }
-    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-    if (values.list) {
-      const width = Math.max(...Object.keys(MODELS).map((n) => n.length));
-      for (const [name, summary] of Object.entries(MODELS)) out(`${name.padEnd(width)}  ${summary}`);
-      return 0;
+      return EXIT_HOLDS;
     }
     const json = values.json === true;
+    if (values.list) {
+      if (json) {
+        const models = Object.entries(MODELS).map(([name, summary]) => ({
+          name,
+          summary,
+          defaults: defaultParams(name),
+        }));
+        out(JSON.stringify({ models }));
+        return EXIT_HOLDS;
+      }
+      const width = Math.max(...Object.keys(MODELS).map((n) => n.length));
+      for (const [name, summary] of Object.entries(MODELS)) out(`${name.padEnd(width)}  ${summary}`);
+      return EXIT_HOLDS;
+    }
     if (values.replay !== undefined) {
       const modelOptions = ['model', 'producers', 'consumers', 'capacity', 'items'] as const;
       const clash = modelOptions.find((o) => values[o] !== undefined);
@@ -81,11 +128,11 @@ export async function checkCommand(argv: string[]): Promise<number> {
           ? JSON.stringify({ schedule: values.replay, ...replayed })
           : formatReplay(model, values.replay, replayed),
       );
-      return replayed.violation === undefined ? 0 : 1;
+      return replayed.violation === undefined ? EXIT_HOLDS : EXIT_VIOLATION;
     }
     const params: Partial<ModelParams> = {};
     for (const key of ['producers', 'consumers', 'capacity', 'items'] as const) {
-      const n = count(key, values[key], 1);
+      const n = count(key, values[key], PARAM_LIMITS[key][0], PARAM_LIMITS[key][1]);
       if (n !== undefined) params[key] = n;
     }
     const model = buildModel(values.model ?? 'seed', params);
@@ -94,18 +141,26 @@ export async function checkCommand(argv: string[]): Promise<number> {
       maxStates: count('max-states', values['max-states'], 1),
     });
     if (json) {
-      const { violation, ...rest } = verdict;
       const body =
-        violation === undefined ? rest : { ...rest, violation: { ...violation, steps: undefined } };
-      out(JSON.stringify({ ...body, params: model.params, schedule: violation?.schedule ?? null }));
+        verdict.status === 'violation'
+          ? { ...verdict, violation: { ...verdict.violation, steps: undefined } }
+          : verdict;
+      out(
+        JSON.stringify({
+          ...body,
+          params: model.params,
+          schedule: verdict.status === 'violation' ? verdict.violation.schedule : null,
+        }),
+      );
     } else {
       out(formatVerdict(model, verdict));
     }
-    return verdict.status === 'holds' ? 0 : 1;
+    if (verdict.status === 'holds') return EXIT_HOLDS;
+    return verdict.status === 'violation' ? EXIT_VIOLATION : EXIT_INCOMPLETE;
   } catch (error) {
     if (error instanceof UsageError || error instanceof ModelError || error instanceof ScheduleError) {
       process.stderr.write(`conveyor check: ${error.message}\n\n${USAGE}\n`);
-      return 2;
+      return EXIT_USAGE;
     }
     throw error;
   }
@@ -114,7 +169,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
 function parse(argv: string[]) {
   return parseArgs({
     args: argv,
-    allowPositionals: true,
+    allowPositionals: false,
     strict: true,
     options: {
       model: { type: 'string' },

@@ -43,4 +43,20 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+// A reader that stops reading (`conveyor run | head -3`) closes the pipe: end quietly, as Unix
+// tools do, instead of dying on an unhandled EPIPE.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  // A bug of ours, not bad input: one line, not a stack trace (CONVEYOR_DEBUG=1 shows it).
+  const detail = process.env.CONVEYOR_DEBUG ? ((error as Error)?.stack ?? String(error)) : String(error);
+  process.stderr.write(`conveyor: internal error: ${detail}\n`);
+  process.exitCode = 70;
+}

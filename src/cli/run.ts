@@ -3,13 +3,13 @@
 // stdout carries the seed's log lines and nothing else (or, with --json, one JSON summary);
 // stderr carries the live view (only when it is a terminal), the summary and errors.
 // Exit codes: 0 done, 1 failed, 2 bad input, 130 stopped by Ctrl-C (SIGINT).
-import { readFileSync, writeFileSync } from 'node:fs';
-import { renderChart } from '../run/chart.js';
+import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { ChartRecorder, renderChart } from '../run/chart.js';
 import { LiveView, type TextSink } from '../run/live-view.js';
 import { parseRunArgs, type RunOptions, USAGE, UsageError } from '../run/options.js';
 import type { RunEvent } from '../run/protocol.js';
 import { runScenario } from '../run/scenario.js';
-import { formatSummary, summarize, traceLines } from '../run/summary.js';
+import { formatSummary, RunTally, traceLine } from '../run/summary.js';
 
 export interface RunIO {
   stdout: TextSink;
@@ -48,14 +48,15 @@ export async function runCommand(
   const options = parsed.options;
 
   // Fail before a long run, not after it, when an output file cannot be written.
-  for (const file of [options.trace, options.chart]) {
-    if (file === undefined) continue;
-    try {
-      writeFileSync(file, '');
-    } catch (error) {
-      io.stderr.write(`conveyor run: cannot write ${file}: ${(error as Error).message}\n`);
-      return EXIT_FAILED;
-    }
+  let traceFile: TraceFile | undefined;
+  try {
+    if (options.chart !== undefined) writeFileSync(options.chart, '');
+    if (options.trace !== undefined) traceFile = new TraceFile(options.trace);
+  } catch (error) {
+    io.stderr.write(
+      `conveyor run: cannot write ${(error as Error & { path?: string }).path ?? 'the output'}: ${(error as Error).message}\n`,
+    );
+    return EXIT_FAILED;
   }
 
   const controller = new AbortController();
@@ -81,12 +82,22 @@ export async function runCommand(
     else io.stdout.write(line);
   };
 
+  // Nothing below keeps the events: the tally counts, the chart thins, the trace streams.
+  const tally = new RunTally(actors);
+  const chart = options.chart === undefined ? undefined : new ChartRecorder(actors);
+  const onActorEvent = (event: RunEvent) => {
+    tally.add(event);
+    chart?.add(event);
+  };
+  const onTimeOrdered = traceFile === undefined ? undefined : (event: RunEvent) => traceFile.add(event);
+
   let result: Awaited<ReturnType<typeof runScenario>>;
   try {
     view?.start();
-    result = await runScenario(options, { onEvent, signal: controller.signal });
+    result = await runScenario(options, { onEvent, onActorEvent, onTimeOrdered, signal: controller.signal });
   } catch (error) {
     view?.stop();
+    traceFile?.close(false);
     io.stderr.write(`conveyor run: the run failed: ${(error as Error)?.stack ?? String(error)}\n`);
     return EXIT_FAILED;
   } finally {
@@ -95,10 +106,10 @@ export async function runCommand(
   }
   view?.stop();
 
-  const summary = summarize(result);
+  const summary = tally.summarize(result);
   try {
-    if (options.trace !== undefined) writeFileSync(options.trace, traceLines(result.events));
-    if (options.chart !== undefined) writeFileSync(options.chart, renderChart(result));
+    traceFile?.close();
+    if (options.chart !== undefined) writeFileSync(options.chart, renderChart(chart!, result));
   } catch (error) {
     io.stderr.write(`conveyor run: cannot write the output: ${(error as Error).message}\n`);
     return EXIT_FAILED;
@@ -136,4 +147,40 @@ function version(): string {
     version: string;
   };
   return pkg.version;
+}
+
+/** The trace file, written as the run goes, in chunks (one JSON line per trace event). */
+class TraceFile {
+  readonly #fd: number;
+  #pending = '';
+  /** The first write error; later lines are dropped and close() throws it. */
+  #error: unknown;
+
+  constructor(path: string) {
+    this.#fd = openSync(path, 'w');
+  }
+
+  add(event: RunEvent): void {
+    const line = traceLine(event);
+    if (line === undefined) return;
+    this.#pending += `${line}\n`;
+    if (this.#pending.length >= 64 * 1024) this.#write();
+  }
+
+  close(write = true): void {
+    if (write) this.#write();
+    closeSync(this.#fd);
+    if (write && this.#error !== undefined) throw this.#error;
+  }
+
+  #write(): void {
+    if (this.#error === undefined) {
+      try {
+        writeSync(this.#fd, this.#pending);
+      } catch (error) {
+        this.#error = error; // a full disk must not crash the run: said once, at the end
+      }
+    }
+    this.#pending = '';
+  }
 }

@@ -1,9 +1,10 @@
 // The run as an SVG chart, written by hand: the buffer's occupancy over time against its
 // capacity, and one lane per actor showing when it worked, slept and waited (coloured by the
-// semaphore it waited on), with axes, a legend and a title.
+// semaphore it waited on), with axes, a legend and a title. ChartRecorder collects what the chart
+// needs as events stream in and thins it as it grows, so a long run draws in bounded memory.
 import type { RunEvent, SemaphoreName } from './protocol.js';
 import type { ScenarioResult } from './scenario.js';
-import { byTime, type Segment, timelines } from './summary.js';
+import { Lanes, type Segment } from './summary.js';
 
 export const COLORS = {
   working: '#3a923a',
@@ -28,11 +29,127 @@ const LANE_H = 20;
 const LANE_GAP = 8;
 /** Item ticks drawn at most; beyond this the lanes show states only. */
 const MAX_TICKS = 2000;
+/** Occupancy points plus lane segments kept before thinning (far more than the chart's pixels). */
+const MAX_KEPT = 20_000;
 
-export function renderChart(result: ScenarioResult): string {
-  const { options, actors, events } = result;
+/**
+ * What the chart draws, collected as events arrive (each actor's events in its own order). Once
+ * more than MAX_KEPT points and segments are kept, it thins them to a time grid of `quantum` ms
+ * (doubling as the run goes on): each grid cell keeps its lowest, highest and last occupancy, and
+ * each lane one segment per cell, in the state it spent most of that cell in.
+ */
+export class ChartRecorder {
+  readonly #actors: readonly string[];
+  #points: [number, number][] = [[0, 0]];
+  readonly #segments = new Map<string, Segment[]>();
+  #ticks: RunEvent[] | undefined = [];
+  readonly #lanes: Lanes;
+  #kept = 0;
+  /** The thinning grid in ms; 0 until the first thinning. */
+  quantum = 0;
+
+  constructor(actors: readonly string[]) {
+    this.#actors = actors;
+    for (const actor of actors) this.#segments.set(actor, []);
+    this.#lanes = new Lanes((actor, seg) => {
+      this.#segments.get(actor)!.push(seg);
+      this.#grew();
+    });
+  }
+
+  add(e: RunEvent): void {
+    this.#lanes.add(e);
+    if (e.event !== 'produced' && e.event !== 'consumed') return;
+    this.#points.push([e.t, e.occupancy]);
+    if (this.#ticks !== undefined) {
+      if (this.#ticks.length < MAX_TICKS) this.#ticks.push({ ...e });
+      else this.#ticks = undefined; // too many to draw: none at all
+    }
+    this.#grew();
+  }
+
+  /** The chart's data once the run is over (ends every unfinished lane at `end`). */
+  finish(end: number): {
+    points: [number, number][];
+    lanes: Map<string, Segment[]>;
+    ticks: RunEvent[];
+    quantum: number;
+  } {
+    this.#lanes.finish(end);
+    const points = [...this.#points].sort((a, b) => a[0] - b[0]);
+    const lanes = new Map(this.#actors.map((a) => [a, this.#segments.get(a)!]));
+    return { points, lanes, ticks: this.#ticks ?? [], quantum: this.quantum };
+  }
+
+  #grew(): void {
+    if (++this.#kept <= MAX_KEPT) return;
+    let latest = 0;
+    for (const [t] of this.#points) latest = Math.max(latest, t);
+    for (const list of this.#segments.values()) latest = Math.max(latest, list.at(-1)?.to ?? 0);
+    // A grid over the run so far, coarse enough that thinning leaves at most about half of
+    // MAX_KEPT (three points and one segment per lane per cell), at least twice the last one.
+    const cells = Math.max(50, Math.floor(MAX_KEPT / (2 * (3 + this.#actors.length))));
+    this.quantum = Math.max(this.quantum * 2, latest / cells, 1e-3);
+    this.#points = thinPoints(this.#points, this.quantum);
+    this.#kept = this.#points.length;
+    for (const [actor, list] of this.#segments) {
+      const thinned = thinSegments(list, this.quantum);
+      this.#segments.set(actor, thinned);
+      this.#kept += thinned.length;
+    }
+  }
+}
+
+/** Per grid cell: the lowest, the highest and the last point, in time order. */
+export function thinPoints(points: [number, number][], quantum: number): [number, number][] {
+  const sorted = [...points].sort((a, b) => a[0] - b[0]);
+  const out: [number, number][] = [];
+  for (let i = 0; i < sorted.length; ) {
+    const cell = Math.floor(sorted[i][0] / quantum);
+    let low = sorted[i];
+    let high = sorted[i];
+    let j = i;
+    for (; j < sorted.length && Math.floor(sorted[j][0] / quantum) === cell; j++) {
+      if (sorted[j][1] < low[1]) low = sorted[j];
+      if (sorted[j][1] > high[1]) high = sorted[j];
+    }
+    const last = sorted[j - 1];
+    for (const p of [low, high, last].sort((a, b) => a[0] - b[0])) if (out.at(-1) !== p) out.push(p);
+    i = j;
+  }
+  return out;
+}
+
+/** Segments within one grid cell become one, in the state most of the cell's time went to. */
+export function thinSegments(segments: Segment[], quantum: number): Segment[] {
+  const out: Segment[] = [];
+  for (let i = 0; i < segments.length; ) {
+    const cell = Math.floor(segments[i].from / quantum);
+    const time = new Map<string, { ms: number; seg: Segment }>();
+    let j = i;
+    for (; j < segments.length && Math.floor(segments[j].from / quantum) === cell; j++) {
+      const seg = segments[j];
+      const key = seg.state === 'waiting' ? `waiting ${seg.on}` : seg.state;
+      const entry = time.get(key) ?? { ms: 0, seg };
+      entry.ms += seg.to - seg.from;
+      time.set(key, entry);
+    }
+    let best = { ms: -1, seg: segments[i] };
+    for (const entry of time.values()) if (entry.ms > best.ms) best = entry;
+    const merged: Segment = { ...best.seg, from: segments[i].from, to: segments[j - 1].to };
+    const previous = out.at(-1);
+    if (previous !== undefined && previous.state === merged.state && previous.on === merged.on)
+      previous.to = merged.to;
+    else out.push(merged);
+    i = j;
+  }
+  return out;
+}
+
+export function renderChart(recorder: ChartRecorder, result: ScenarioResult): string {
+  const { options, actors } = result;
   const end = Math.max(result.elapsed, 1);
-  const sorted = byTime(events);
+  const data = recorder.finish(end);
   const x = (t: number) => LEFT + (Math.min(Math.max(t, 0), end) / end) * PLOT_W;
   const yOcc = (n: number) => OCC_TOP + OCC_H - (n / options.capacity) * OCC_H;
   const lanesTop = OCC_TOP + OCC_H + 40;
@@ -47,7 +164,8 @@ export function renderChart(result: ScenarioResult): string {
   const subtitle =
     `produce ${range(options.produceMs)} ms, consume ${range(options.consumeMs)} ms per item` +
     (options.timeScale === 1 ? '' : `, time scale ${options.timeScale}`) +
-    `; ${result.stopped ? 'stopped' : 'finished'} after ${seconds(result.elapsed)}`;
+    `; ${result.stopped ? 'stopped' : 'finished'} after ${seconds(result.elapsed)}` +
+    (data.quantum > 0 ? `; drawn at ${trim(data.quantum)} ms resolution` : '');
 
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
@@ -65,10 +183,7 @@ export function renderChart(result: ScenarioResult): string {
       `<text x="${LEFT - 6}" y="${f(yOcc(n) + 4)}" text-anchor="end">${n}</text>`,
     );
   }
-  const points: [number, number][] = [[0, 0]];
-  for (const e of sorted) {
-    if (e.event === 'produced' || e.event === 'consumed') points.push([e.t, e.occupancy]);
-  }
+  const points = data.points;
   let path = `M${f(x(0))},${f(yOcc(0))}`;
   for (const [t, n] of points) path += `H${f(x(t))}V${f(yOcc(n))}`;
   path += `H${f(x(end))}`;
@@ -83,8 +198,8 @@ export function renderChart(result: ScenarioResult): string {
   );
 
   // Lanes: working underneath, then sleeping and waiting on top, then item ticks.
-  const lanes = timelines(events, actors, end);
-  const ticks = sorted.filter((e) => e.event === 'produced' || e.event === 'consumed');
+  const lanes = data.lanes;
+  const ticks = data.ticks;
   out.push(`<g class="lanes">`);
   actors.forEach((actor, i) => {
     const top = lanesTop + i * (LANE_H + LANE_GAP);

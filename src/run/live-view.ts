@@ -84,7 +84,9 @@ export class LiveView {
     const width = Math.max(...[...this.#states.keys()].map((a) => a.length));
     for (const [actor, s] of this.#states) {
       const what = s.state === 'waiting' ? `waiting on ${s.on}` : s.state;
-      lines.push(`  ${actor.padEnd(width)}  ${what.padEnd(16)} ${s.items} items`);
+      lines.push(
+        `  ${actor.padEnd(width)}  ${what.padEnd(16)} ${s.items} ${s.items === 1 ? 'item' : 'items'}`,
+      );
     }
     return lines;
   }

@@ -1,6 +1,7 @@
 // `conveyor run`'s flags: parsing and validation. Every bad input becomes one UsageError whose
 // message names the flag and the bad value; the command prints it with the usage and exits 2.
 import { parseArgs } from 'node:util';
+import { joinValues, parseArgsMessage, wholeNumber } from '../cli/args.js';
 import { MAX_CAPACITY as BUFFER_MAX_CAPACITY } from '../queue/bounded-buffer.js';
 
 /** A sleep after each item, in milliseconds before --time-scale: fixed (min === max) or a range. */
@@ -70,7 +71,7 @@ Options:
   --mode MODE          classic: the seed's ring and semaphores empty/full/mutex (default)
                        buffer: the same work through conveyor's BoundedBuffer
   --trace FILE         write every event as a JSON line to FILE
-  --chart FILE         draw the run as an SVG chart in FILE
+  --chart FILE.svg     draw the run as an SVG chart in FILE.svg
   --json               print the summary as one JSON object on stdout, and no log lines
   --quiet              print no log lines, live view or summary
   -h, --help           show this help
@@ -111,7 +112,7 @@ export function parseRunArgs(argv: readonly string[]): ParsedRunArgs {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
-      args: joinNegativeValues(argv),
+      args: joinValues(argv, VALUE_FLAGS),
       strict: true,
       allowPositionals: false,
       options: {
@@ -123,7 +124,7 @@ export function parseRunArgs(argv: readonly string[]): ParsedRunArgs {
       },
     }));
   } catch (error) {
-    throw new UsageError(parseArgsMessage(error));
+    throw new UsageError(parseArgsMessage(error, 'conveyor run'));
   }
   if (values.help) return { kind: 'help' };
   if (values.version) return { kind: 'version' };
@@ -140,55 +141,17 @@ export function parseRunArgs(argv: readonly string[]): ParsedRunArgs {
     timeScale: timeScale(text('time-scale')),
     mode: mode(text('mode')),
     trace: fileName('--trace', text('trace')),
-    chart: fileName('--chart', text('chart')),
+    chart: chartName(text('chart')),
     json: values.json === true,
     quiet: values.quiet === true,
   };
   return { kind: 'run', options };
 }
 
-/**
- * parseArgs refuses `--items -1` as ambiguous; we want to say "-1 is not allowed" instead, so a
- * value flag followed by anything that is not itself a `--flag` is joined as `--items=-1`.
- */
-function joinNegativeValues(argv: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const next = argv[i + 1];
-    const flag = arg.startsWith('--') ? arg.slice(2) : '';
-    if ((VALUE_FLAGS as readonly string[]).includes(flag) && next !== undefined && !next.startsWith('--')) {
-      out.push(`${arg}=${next}`);
-      i++;
-    } else {
-      out.push(arg);
-    }
-  }
-  return out;
-}
-
-function parseArgsMessage(error: unknown): string {
-  const code = (error as { code?: string }).code;
-  const message = error instanceof Error ? error.message : String(error);
-  const flag = /'(-[^' ]+)/.exec(message)?.[1];
-  switch (code) {
-    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return `unknown option ${flag ?? message}`;
-    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      return flag !== undefined && /argument missing|ambiguous/.test(message)
-        ? `${flag} needs a value`
-        : message.split('\n')[0];
-    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
-      return `unexpected argument ${/'([^']*)'/.exec(message)?.[1] ?? message} (conveyor run takes only options)`;
-    default:
-      return message.split('\n')[0];
-  }
-}
-
 function integer(flag: string, text: string | undefined, min: number, max: number, fallback: number): number {
   if (text === undefined) return fallback;
-  const value = /^[+-]?\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
+  const value = wholeNumber(text);
+  if (value === undefined || value < min || value > max) {
     throw new UsageError(`${flag} must be an integer from ${min} to ${max}, got '${text}'`);
   }
   return value;
@@ -239,4 +202,13 @@ function fileName(flag: string, text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
   if (text.trim() === '') throw new UsageError(`${flag} needs a file name, got ''`);
   return text;
+}
+
+/** The chart is SVG: a name that asks for another format is refused rather than silently ignored. */
+function chartName(text: string | undefined): string | undefined {
+  const name = fileName('--chart', text);
+  if (name !== undefined && !/\.svg$/i.test(name)) {
+    throw new UsageError(`--chart draws SVG only: give a file name ending in .svg, got '${name}'`);
+  }
+  return name;
 }

@@ -66,6 +66,14 @@ export const SEQ = 5;
 export const ITEMS_MADE = 6;
 export const STATE_WORDS = 8;
 
+// Event batches: a worker posts its events in batches (an array of WorkerEvent) of at most
+// BATCH_EVENTS, and always before it blocks or sleeps, so the log stays live. Flow control keeps
+// memory flat however many items a run has: `acks[index]` (Int32Array over `WorkerConfig.acks`,
+// one word per actor) counts the batches the main thread has handled; only the main thread
+// writes it. A worker with more than MAX_BATCHES_IN_FLIGHT unhandled batches waits for it.
+export const BATCH_EVENTS = 512;
+export const MAX_BATCHES_IN_FLIGHT = 8;
+
 export interface WorkerConfig {
   role: Role;
   /** 1-based, per role. */
@@ -79,6 +87,10 @@ export interface WorkerConfig {
   timeScale: number;
   seed: number;
   control: SharedArrayBuffer;
+  /** One word per actor (at `slot`): batches the main thread has handled (see BATCH_EVENTS). */
+  acks: SharedArrayBuffer;
+  /** This actor's word in `acks`. */
+  slot: number;
   classic?: {
     ring: SharedArrayBuffer;
     state: SharedArrayBuffer;

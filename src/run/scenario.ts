@@ -1,5 +1,6 @@
 // Runs one scenario: creates the shared memory, starts one worker per actor (consumers first),
-// collects their events in a consistent order, and stops them on request.
+// hands their events on as they arrive (nothing is kept: memory stays flat however long the run),
+// and stops them on request.
 import type { Worker } from 'node:worker_threads';
 import { BoundedBuffer } from '../queue/bounded-buffer.js';
 import { Semaphore } from '../sync/semaphore.js';
@@ -19,24 +20,32 @@ import {
   type WorkerEvent,
 } from './protocol.js';
 import { siblingEntry, startWorker } from './spawn.js';
+import { TimeOrder } from './time-order.js';
 
 export interface ScenarioHooks {
   /** Called for every event, in the order of the log (see EventOrder). */
   onEvent?: (event: RunEvent) => void;
+  /**
+   * Called for every event as it arrives, before it is put in log order: each actor's events in
+   * the order that actor made them (so each actor's `t` never decreases).
+   */
+  onActorEvent?: (event: RunEvent) => void;
+  /** Called for every event in time order (see TimeOrder); only set it when needed. */
+  onTimeOrdered?: (event: RunEvent) => void;
   /** Aborting stops every worker at its next step; the run then resolves with `stopped: true`. */
   signal?: AbortSignal;
 }
 
 export interface ScenarioResult {
   options: RunOptions;
-  /** Every event, in log order. */
-  events: RunEvent[];
   /** The actors, consumers first (the order they were started in). */
   actors: string[];
   /** Milliseconds from the start to the last worker's exit. */
   elapsed: number;
   /** True when the run was stopped before every actor finished. */
   stopped: boolean;
+  /** The actors that posted `done`. */
+  finished: ReadonlySet<string>;
 }
 
 /** How long workers get to stop by themselves before they are terminated. */
@@ -72,7 +81,21 @@ export async function runScenario(options: RunOptions, hooks: ScenarioHooks = {}
   for (let i = 1; i <= options.producers; i++)
     actors.push({ name: actorName('producer', i), role: 'producer', index: i });
 
-  const order = new EventOrder(options.mode === 'classic', (event) => hooks.onEvent?.(event));
+  const finished = new Set<string>();
+  const onTimeOrdered = hooks.onTimeOrdered;
+  let timeOrder: TimeOrder<RunEvent> | undefined;
+  const order = new EventOrder(options.mode === 'classic', (event) => {
+    hooks.onEvent?.(event);
+    timeOrder?.push(event);
+  });
+  if (onTimeOrdered !== undefined) {
+    timeOrder = new TimeOrder(
+      actors.map((a) => a.name),
+      () => order.heldMinT(),
+      onTimeOrdered,
+    );
+  }
+  const acks = new Int32Array(new SharedArrayBuffer(actors.length * 4));
   const entry = siblingEntry('worker', import.meta.url);
   const workers: Worker[] = [];
   const exits: Promise<void>[] = [];
@@ -94,7 +117,7 @@ export async function runScenario(options: RunOptions, hooks: ScenarioHooks = {}
   hooks.signal?.addEventListener('abort', onAbort, { once: true });
 
   const ready: Promise<void>[] = [];
-  for (const actor of actors) {
+  for (const [slot, actor] of actors.entries()) {
     const config: WorkerConfig = {
       role: actor.role,
       index: actor.index,
@@ -106,15 +129,27 @@ export async function runScenario(options: RunOptions, hooks: ScenarioHooks = {}
       timeScale: options.timeScale,
       seed: options.seed,
       control,
+      acks: acks.buffer as SharedArrayBuffer,
+      slot,
       ...shared,
     };
     const worker = startWorker(entry, { workerData: config });
     workers.push(worker);
     let markReady: () => void = () => {};
     ready.push(new Promise<void>((resolve) => (markReady = resolve)));
-    worker.on('message', (message: WorkerEvent | { ready: true }) => {
-      if ('ready' in message) markReady();
-      else order.add({ ...message, actor: actor.name });
+    worker.on('message', (message: WorkerEvent[] | { ready: true }) => {
+      if (!Array.isArray(message)) return markReady();
+      for (const workerEvent of message) {
+        const event = workerEvent as RunEvent;
+        event.actor = actor.name;
+        if (event.event === 'done') finished.add(actor.name);
+        hooks.onActorEvent?.(event);
+        timeOrder?.saw(actor.name, event.t, event.event === 'done');
+        order.add(event);
+      }
+      timeOrder?.release();
+      Atomics.add(acks, slot, 1); // publish: one more batch handled (the worker may be waiting)
+      Atomics.notify(acks, slot);
     });
     exits.push(
       new Promise<void>((resolve) => {
@@ -145,13 +180,13 @@ export async function runScenario(options: RunOptions, hooks: ScenarioHooks = {}
   if (failure !== undefined) throw failure;
   const elapsed = Math.round((epochNow() - startEpoch) * 1000) / 1000;
   order.flush();
-  const finished = new Set(order.events.filter((e) => e.event === 'done').map((e) => e.actor));
+  timeOrder?.flush();
   return {
     options,
-    events: order.events,
     actors: actors.map((a) => a.name),
     elapsed,
     stopped: stopped || finished.size < actors.length,
+    finished,
   };
 }
 
@@ -165,7 +200,6 @@ export async function runScenario(options: RunOptions, hooks: ScenarioHooks = {}
  * Other events (wait, wake, sleep, …) pass straight through.
  */
 export class EventOrder {
-  readonly events: RunEvent[] = [];
   #nextSeq = 0;
   readonly #bySeq = new Map<number, RunEvent>();
   readonly #produced = new Map<number, number>();
@@ -196,6 +230,14 @@ export class EventOrder {
     this.#release(event);
   }
 
+  /** The smallest `t` among the events held back (Infinity when none): TimeOrder's bound. */
+  heldMinT(): number {
+    let min = Number.POSITIVE_INFINITY;
+    for (const event of this.#bySeq.values()) min = Math.min(min, event.t);
+    for (const event of this.#pendingConsumed.values()) min = Math.min(min, event.t);
+    return min;
+  }
+
   /** Releases whatever is still held (only after a stop or a worker failure). */
   flush(): void {
     for (const seq of [...this.#bySeq.keys()].sort((a, b) => a - b)) this.#release(this.#bySeq.get(seq)!);
@@ -208,9 +250,9 @@ export class EventOrder {
     if (!this.sequenced && event.event === 'consumed') {
       const producedAt = this.#produced.get(event.item!);
       if (producedAt !== undefined && event.t < producedAt) event.t = producedAt;
+      this.#produced.delete(event.item!); // each item is consumed once: the map stays small
     }
-    delete event.seq;
-    this.events.push(event);
+    event.seq = undefined; // not `delete`, which would slow every later access to the event
     this.emit(event);
     if (!this.sequenced && event.event === 'produced') {
       this.#produced.set(event.item!, event.t);

@@ -1,12 +1,11 @@
 // Starting a worker from an entry that sits next to the calling module: `.js` under dist/ starts
-// directly; `.ts` (tests, tsx) starts through an eval bootstrap that registers tsx first, because
-// Node 20 ignores loaders given in a worker's execArgv.
-import { Worker, type WorkerOptions } from 'node:worker_threads';
+// directly; `.ts` (tests, tsx) starts under tsx (see ../worker/start-worker.ts): conveyor's own
+// sources use TypeScript that Node's type stripping does not run (parameter properties).
+import type { Worker, WorkerOptions } from 'node:worker_threads';
+import { startWorker as startUserWorker } from '../worker/start-worker.js';
 
 export function startWorker(entry: URL, options: WorkerOptions = {}): Worker {
-  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, options);
-  const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); })`;
-  return new Worker(bootstrap, { ...options, eval: true });
+  return startUserWorker(entry, { ...options, typescript: entry.pathname.endsWith('.ts') ? 'tsx' : false });
 }
 
 /** `./name.js` or `./name.ts` next to `base`, whichever kind `base` itself is. */

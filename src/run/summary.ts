@@ -1,5 +1,6 @@
 // From a run's events to what a person reads: each actor's timeline (working, sleeping, waiting
-// on a semaphore), the occupancy over time, and the summary with its text and JSON forms.
+// on a semaphore), the trace line, and the summary with its text and JSON forms; all of it
+// computed as the events stream in, so that nothing grows with the number of items.
 import type { RunOptions } from './options.js';
 import { type RunEvent, type SemaphoreName, TRACE_EVENTS } from './protocol.js';
 import type { ScenarioResult } from './scenario.js';
@@ -28,52 +29,51 @@ export function stateAfter(event: RunEvent): { state: ActorState; on?: Semaphore
   }
 }
 
-/** Each actor's segments, from its `start` to its `done` (or to `end` if it never finished). */
-export function timelines(
-  events: readonly RunEvent[],
-  actors: readonly string[],
-  end: number,
-): Map<string, Segment[]> {
-  const result = new Map<string, Segment[]>(actors.map((a) => [a, []]));
-  const current = new Map<string, { since: number; state: ActorState; on?: SemaphoreName }>();
-  for (const event of byTime(events)) {
-    const now = current.get(event.actor);
+/**
+ * Follows each actor through its states as its events arrive (each actor's events in the order it
+ * made them) and hands on every finished stretch as a Segment: nothing is kept here but the
+ * current state of each actor.
+ */
+export class Lanes {
+  readonly #current = new Map<string, { since: number; state: ActorState; on?: SemaphoreName }>();
+  readonly #onSegment: (actor: string, segment: Segment) => void;
+
+  constructor(onSegment: (actor: string, segment: Segment) => void) {
+    this.#onSegment = onSegment;
+  }
+
+  add(event: RunEvent): void {
+    const now = this.#current.get(event.actor);
     const next = stateAfter(event);
     if (now !== undefined && now.state !== 'done') {
-      if (next.state === now.state && next.on === now.on) continue;
-      pushSegment(result.get(event.actor)!, now.since, event.t, now.state, now.on);
+      if (next.state === now.state && next.on === now.on) return;
+      this.#segment(event.actor, now.since, event.t, now.state, now.on);
     }
-    current.set(event.actor, { since: event.t, ...next });
+    this.#current.set(event.actor, { since: event.t, ...next });
   }
-  for (const [actor, now] of current) {
-    if (now.state !== 'done')
-      pushSegment(result.get(actor)!, now.since, Math.max(end, now.since), now.state, now.on);
+
+  /** Ends every actor that did not finish at `end`. */
+  finish(end: number): void {
+    for (const [actor, now] of this.#current) {
+      if (now.state !== 'done') this.#segment(actor, now.since, Math.max(end, now.since), now.state, now.on);
+      now.state = 'done';
+    }
   }
-  return result;
+
+  #segment(actor: string, from: number, to: number, state: ActorState, on?: SemaphoreName): void {
+    if (state === 'done' || to < from) return;
+    this.#onSegment(actor, on === undefined ? { from, to, state } : { from, to, state, on });
+  }
 }
 
-function pushSegment(list: Segment[], from: number, to: number, state: ActorState, on?: SemaphoreName): void {
-  if (state === 'done' || to < from) return;
-  list.push(on === undefined ? { from, to, state } : { from, to, state, on });
-}
-
-/** Events sorted by time (stable, so equal times keep their log order). */
-export function byTime(events: readonly RunEvent[]): RunEvent[] {
-  return [...events].sort((a, b) => a.t - b.t);
-}
-
-/** The trace: one JSON object per line, only the trace's five events, in time order. */
-export function traceLines(events: readonly RunEvent[]): string {
-  let out = '';
-  for (const e of byTime(events)) {
-    if (!TRACE_EVENTS.has(e.event)) continue;
-    const line: Record<string, unknown> = { t: e.t, actor: e.actor, event: e.event };
-    if (e.item !== undefined) line.item = e.item;
-    if (e.on !== undefined) line.on = e.on;
-    line.occupancy = e.occupancy;
-    out += `${JSON.stringify(line)}\n`;
-  }
-  return out;
+/** A trace line: only the trace's five events, as one JSON object (no newline). */
+export function traceLine(e: RunEvent): string | undefined {
+  if (!TRACE_EVENTS.has(e.event)) return undefined;
+  const line: Record<string, unknown> = { t: e.t, actor: e.actor, event: e.event };
+  if (e.item !== undefined) line.item = e.item;
+  if (e.on !== undefined) line.on = e.on;
+  line.occupancy = e.occupancy;
+  return JSON.stringify(line);
 }
 
 export interface ActorSummary {
@@ -101,57 +101,76 @@ export interface RunSummary {
   actors: ActorSummary[];
 }
 
-export function summarize(result: ScenarioResult): RunSummary {
-  const { events, actors, elapsed, options } = result;
-  const lanes = timelines(events, actors, elapsed);
-  const finished = new Set(events.filter((e) => e.event === 'done').map((e) => e.actor));
-  const zero = (): Record<SemaphoreName, number> => ({ empty: 0, full: 0, mutex: 0 });
-  const summaries = actors.map((actor): ActorSummary => {
-    const s: ActorSummary = {
-      actor,
-      items: 0,
-      finished: finished.has(actor),
-      workingMs: 0,
-      sleepingMs: 0,
-      waitingMs: zero(),
-      waits: zero(),
-    };
-    for (const seg of lanes.get(actor)!) {
-      const ms = seg.to - seg.from;
-      if (seg.state === 'working') s.workingMs += ms;
-      else if (seg.state === 'sleeping') s.sleepingMs += ms;
-      else s.waitingMs[seg.on!] += ms;
-    }
-    return s;
+/**
+ * The summary's counters, fed each event as it arrives (each actor's events in its own order):
+ * its memory is one record per actor, however many items the run has.
+ */
+export class RunTally {
+  produced = 0;
+  consumed = 0;
+  maxOccupancy = 0;
+  readonly #actors = new Map<string, ActorSummary>();
+  readonly #lanes = new Lanes((actor, seg) => {
+    const s = this.#actors.get(actor)!;
+    const ms = seg.to - seg.from;
+    if (seg.state === 'working') s.workingMs += ms;
+    else if (seg.state === 'sleeping') s.sleepingMs += ms;
+    else s.waitingMs[seg.on!] += ms;
   });
-  const byActor = new Map(summaries.map((s) => [s.actor, s]));
-  let produced = 0;
-  let consumed = 0;
-  let maxOccupancy = 0;
-  for (const e of events) {
-    if (e.event === 'produced') produced++;
-    if (e.event === 'consumed') consumed++;
-    if (e.event === 'produced' || e.event === 'consumed') byActor.get(e.actor)!.items++;
-    if (e.event === 'wait') byActor.get(e.actor)!.waits[e.on!]++;
-    maxOccupancy = Math.max(maxOccupancy, e.occupancy);
+
+  constructor(actors: readonly string[]) {
+    const zero = (): Record<SemaphoreName, number> => ({ empty: 0, full: 0, mutex: 0 });
+    for (const actor of actors) {
+      this.#actors.set(actor, {
+        actor,
+        items: 0,
+        finished: false,
+        workingMs: 0,
+        sleepingMs: 0,
+        waitingMs: zero(),
+        waits: zero(),
+      });
+    }
   }
-  for (const s of summaries) {
-    s.workingMs = round(s.workingMs);
-    s.sleepingMs = round(s.sleepingMs);
-    for (const k of Object.keys(s.waitingMs) as SemaphoreName[]) s.waitingMs[k] = round(s.waitingMs[k]);
+
+  add(e: RunEvent): void {
+    const s = this.#actors.get(e.actor)!;
+    this.#lanes.add(e);
+    if (e.event === 'produced') this.produced++;
+    if (e.event === 'consumed') this.consumed++;
+    if (e.event === 'produced' || e.event === 'consumed') s.items++;
+    if (e.event === 'wait') s.waits[e.on!]++;
+    if (e.event === 'done') s.finished = true;
+    if (e.occupancy > this.maxOccupancy) this.maxOccupancy = e.occupancy;
   }
-  return {
-    mode: options.mode,
-    produced,
-    consumed,
-    elapsedMs: round(elapsed),
-    capacity: options.capacity,
-    maxOccupancy,
-    stopped: result.stopped,
-    timeScale: options.timeScale,
-    seed: options.seed,
-    actors: summaries,
-  };
+
+  /** The summary, once the run is over. */
+  summarize(result: ScenarioResult): RunSummary {
+    const { options } = result;
+    this.#lanes.finish(result.elapsed);
+    const actors = [...this.#actors.values()].map((a) => ({
+      ...a,
+      workingMs: round(a.workingMs),
+      sleepingMs: round(a.sleepingMs),
+      waitingMs: {
+        empty: round(a.waitingMs.empty),
+        full: round(a.waitingMs.full),
+        mutex: round(a.waitingMs.mutex),
+      },
+    }));
+    return {
+      mode: options.mode,
+      produced: this.produced,
+      consumed: this.consumed,
+      elapsedMs: round(result.elapsed),
+      capacity: options.capacity,
+      maxOccupancy: this.maxOccupancy,
+      stopped: result.stopped,
+      timeScale: options.timeScale,
+      seed: options.seed,
+      actors,
+    };
+  }
 }
 
 function round(ms: number): number {

@@ -20,6 +20,7 @@ import { QueueClosedError, TimeoutError } from '../errors.js';
 import { BoundedBuffer } from '../queue/bounded-buffer.js';
 import { Semaphore } from '../sync/semaphore.js';
 import {
+  BATCH_EVENTS,
   CLASSIC_PRODUCERS_LEFT,
   CLOSED,
   COUNT,
@@ -28,6 +29,7 @@ import {
   IN,
   ITEMS_MADE,
   LAST_ITEM,
+  MAX_BATCHES_IN_FLIGHT,
   OUT,
   PRODUCERS_LEFT,
   SEQ,
@@ -41,6 +43,10 @@ import {
 import { actorSeed, seededRandom } from './random.js';
 
 const SLICE_MS = 50;
+/** A block or sleep this short does not flush the batch first (unless the batch is FLUSH_AGE_MS old). */
+const SHORT_MS = 2;
+/** Events wait in a batch at most about this long before a block or sleep flushes them. */
+const FLUSH_AGE_MS = 20;
 
 const config = workerData as WorkerConfig;
 const control = new Int32Array(config.control);
@@ -52,8 +58,39 @@ function stopped(): boolean {
   return Atomics.load(control, STOP) !== 0;
 }
 
+const acks = new Int32Array(config.acks);
+let batch: WorkerEvent[] = [];
+let batchesPosted = 0;
+/** performance.now() when the batch's first event was recorded. */
+let batchSince = 0;
+
+/** Records an event; it is posted with its batch (see flush). */
 function post(event: Omit<WorkerEvent, 't'>, at = epochNow()): void {
-  parentPort!.postMessage({ t: round(at - startEpoch), ...event });
+  if (batch.length === 0) batchSince = performance.now();
+  batch.push({ t: round(at - startEpoch), ...event });
+  if (batch.length >= BATCH_EVENTS) flush();
+}
+
+/** Flushes before a block or sleep of `ms` unless it is short and the batch is young. */
+function flushBefore(ms: number): void {
+  if (ms > SHORT_MS || performance.now() - batchSince > FLUSH_AGE_MS) flush();
+}
+
+/**
+ * Posts the events recorded so far, then waits while the main thread is more than
+ * MAX_BATCHES_IN_FLIGHT batches behind (or until a stop), so that a fast run cannot pile up
+ * messages. Called before every block and sleep, so the main thread sees events as they happen.
+ */
+function flush(): void {
+  if (batch.length === 0) return;
+  parentPort!.postMessage(batch);
+  batch = [];
+  batchesPosted++;
+  for (;;) {
+    const handled = Atomics.load(acks, config.slot);
+    if (batchesPosted - handled <= MAX_BATCHES_IN_FLIGHT || stopped()) return;
+    Atomics.wait(acks, config.slot, handled, SLICE_MS);
+  }
 }
 
 function round(ms: number): number {
@@ -74,7 +111,9 @@ function waitForWord(word: number, target: number): boolean {
 function sleepAfterItem(occupancy: () => number): boolean {
   const { min, max } = config.sleep;
   const ms = (min + (max - min) * random()) * config.timeScale;
+  if (ms === 0) return !stopped(); // no sleep, no events: a --time-scale 0 run posts half as many
   post({ event: 'sleep', occupancy: occupancy() });
+  flushBefore(ms);
   const end = performance.now() + ms;
   for (let left = ms; left > 0; left = end - performance.now()) {
     if (Atomics.wait(control, STOP, 0, left) === 'not-equal') return false; // a stop request
@@ -85,29 +124,32 @@ function sleepAfterItem(occupancy: () => number): boolean {
 }
 
 /**
- * Runs `attempt` (which blocks at most SLICE_MS and returns false on a timeout) after `tryOnce`
- * failed, posting `wait` and `wake` around it. Returns false if a stop came first.
+ * Runs `attempt(ms)` (which blocks at most `ms` and returns false on a timeout) after `tryOnce`
+ * failed, posting `wait` and `wake` around it. The first attempt is short and does not flush, so
+ * a brief wait costs no message. Returns false if a stop came first.
  */
 function instrumentedWait(
   on: SemaphoreName,
   tryOnce: () => boolean,
-  attempt: () => boolean,
+  attempt: (ms: number) => boolean,
   occupancy: () => number,
 ): boolean {
   if (tryOnce()) return true;
   post({ event: 'wait', on, occupancy: occupancy() });
-  for (;;) {
+  flushBefore(SHORT_MS);
+  for (let ms = SHORT_MS; ; ms = SLICE_MS) {
     if (stopped()) return false;
-    if (attempt()) break;
+    if (attempt(ms)) break;
+    flush();
   }
   post({ event: 'wake', on, occupancy: occupancy() });
   return true;
 }
 
-function sliceOf(fn: () => void): () => boolean {
-  return () => {
+function sliceOf(fn: (ms: number) => void): (ms: number) => boolean {
+  return (ms) => {
     try {
-      fn();
+      fn(ms);
       return true;
     } catch (error) {
       if (error instanceof TimeoutError) return false;
@@ -134,7 +176,7 @@ function runClassic(): void {
     instrumentedWait(
       name,
       () => sems[name].tryAcquire(),
-      sliceOf(() => sems[name].acquireSync({ timeout: SLICE_MS })),
+      sliceOf((ms) => sems[name].acquireSync({ timeout: ms })),
       occupancy,
     );
 
@@ -199,7 +241,7 @@ function runBuffer(): void {
       const ok = instrumentedWait(
         'empty',
         () => buffer.tryPut(item),
-        sliceOf(() => buffer.putSync(item, { timeout: SLICE_MS })),
+        sliceOf((ms) => buffer.putSync(item, { timeout: ms })),
         occupancy,
       );
       if (!ok) return;
@@ -215,21 +257,23 @@ function runBuffer(): void {
     let item = 0;
     let closed = false;
     /** Runs one get; true when it got an item or found the buffer closed and drained. */
-    const take = (get: () => { ok: boolean; value?: number }) => (): boolean => {
-      try {
-        const got = get();
-        if (got.ok) item = got.value!;
-        return got.ok;
-      } catch (error) {
-        if (error instanceof QueueClosedError) return (closed = true);
-        if (error instanceof TimeoutError) return false;
-        throw error;
-      }
-    };
+    const take =
+      (get: (ms: number) => { ok: boolean; value?: number }) =>
+      (ms: number): boolean => {
+        try {
+          const got = get(ms);
+          if (got.ok) item = got.value!;
+          return got.ok;
+        } catch (error) {
+          if (error instanceof QueueClosedError) return (closed = true);
+          if (error instanceof TimeoutError) return false;
+          throw error;
+        }
+      };
     const ok = instrumentedWait(
       'full',
-      take(() => buffer.tryGet()),
-      take(() => ({ ok: true, value: buffer.getSync({ timeout: SLICE_MS }) })),
+      () => take(() => buffer.tryGet())(0),
+      take((ms) => ({ ok: true, value: buffer.getSync({ timeout: ms }) })),
       occupancy,
     );
     if (!ok) return;
@@ -255,8 +299,12 @@ function main(): void {
     if (!waitForWord(STARTED, config.consumers)) return;
     post({ event: 'start', occupancy: 0 });
   }
-  if (config.mode === 'classic') runClassic();
-  else runBuffer();
+  try {
+    if (config.mode === 'classic') runClassic();
+    else runBuffer();
+  } finally {
+    flush();
+  }
 }
 
 parentPort!.postMessage({ ready: true });

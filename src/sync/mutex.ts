@@ -76,7 +76,7 @@ export class Mutex {
       writeHeader(i32, KIND_MUTEX); // written before the memory is shared
     }
     this.#i32 = i32;
-    this.#core = new SemaphoreCore(i32, BASE, { ownerAt: OWNER });
+    this.#core = new SemaphoreCore(i32, BASE, 'Mutex', { ownerAt: OWNER });
     this.#line = new LocalLine(this.#core);
   }
 

@@ -1,5 +1,5 @@
-// The counting semaphore that every conveyor primitive stands on, laid out in shared memory so
-// that any number of threads (and async tasks within them) acquire and release it at once.
+// The counting semaphore under Semaphore and Mutex, laid out in shared memory so that any number
+// of threads (and async tasks within them) acquire and release it at once.
 //
 // Implementation notes
 // --------------------
@@ -23,7 +23,8 @@
 // after the `acquire()` that takes those permits (the CAS on COUNT reads the value the add wrote).
 //
 // Dead threads. A thread that dies while it holds a ticket would stop the line for good when
-// SERVING reaches it. So each thread (each view) keeps an ENTRY saying which ticket it is taking:
+// SERVING reaches it. So each thread (each view) keeps an entry in the intents table (intents.ts)
+// saying which ticket it is taking:
 // written right before the CAS on NEXT_TICKET, cleared when that CAS fails, left stale after
 // (a stale ticket is behind SERVING). `recoverThread(id)`, once that thread has exited, cancels
 // its ticket if it is still in line, as a timed-out waiter would. Permits carry no owner, so a
@@ -40,7 +41,8 @@
 
 import type { Deadline } from './deadline.js';
 import { EventCount, NOT_YET, TIMED_OUT } from './event-count.js';
-import { holdEntry, ME } from './recovery.js';
+import { AT, DEAD, ENTRY_WORDS, INTENT, INTENTS_WORDS, IntentsTable, OWNER } from './intents.js';
+import { ME } from './recovery.js';
 
 /** Word offsets from the semaphore's base index. */
 /** Available permits; taken by CAS in `tryTake`, given back by Atomics.add in `release`. */
@@ -60,22 +62,14 @@ const BOARD = 8;
 /** Tickets outstanding at most; further waiters wait to enter the line. A power of two. */
 export const LINE_SLOTS = 128;
 /**
- * The entries table (see "Dead threads"): ENTRIES entries of ENTRY_WORDS words. OWNER is taken by
- * CAS (0 → threadId + 1) on a view's first ticket, set to DEAD and freed by recoverThread; IN_LINE
- * and TICKET are written (plain stores, published by the CAS that follows) only by the owner.
+ * The intents table (intents.ts), from the first 64-byte line after the board: an entry says which
+ * ticket its owner is taking (INTENT 1 while it takes or holds ticket AT, 0 after a failed CAS).
  */
-const ENTRIES_AT = BOARD + LINE_SLOTS;
-const ENTRIES = 128;
-const ENTRY_WORDS = 3;
-const OWNER = 0;
-/** 1 while the owner takes, or holds, TICKET; 0 after a failed CAS. */
-const IN_LINE = 1;
-const TICKET = 2;
-const DEAD = -1;
-/** A view's entry when the table was full: its tickets are not recorded. */
-const UNTRACKED = -1;
+const INTENTS_AFTER = BOARD + LINE_SLOTS;
+/** Words of room for aligning the table to a 64-byte line (16 words), whatever the base. */
+const ALIGN_ROOM = ENTRY_WORDS - 1;
 /** Int32 words one semaphore occupies. */
-export const SEMAPHORE_WORDS = ENTRIES_AT + ENTRIES * ENTRY_WORDS;
+export const SEMAPHORE_WORDS = INTENTS_AFTER + ALIGN_ROOM + INTENTS_WORDS;
 
 /** The largest permit count. */
 export const MAX_PERMITS = 0x7fffffff;
@@ -119,15 +113,22 @@ export class SemaphoreCore {
   /** A Mutex's owner word: set to ME when a permit is taken, cleared when it is given back; 0 if none. */
   readonly ownerAt: number;
   readonly #events: EventCount;
-  /** Word index of this view's entry; 0 until its first ticket, UNTRACKED if the table was full. */
+  readonly #intents: IntentsTable;
+  /** Word index of this view's intents entry; 0 until its first ticket, UNTRACKED (< 0) if the table was full. */
   #entry = 0;
 
-  constructor(i32: Int32Array, base: number, options: { isClosed?: () => boolean; ownerAt?: number } = {}) {
+  constructor(
+    i32: Int32Array,
+    base: number,
+    kind: string,
+    options: { isClosed?: () => boolean; ownerAt?: number } = {},
+  ) {
     this.i32 = i32;
     this.base = base;
     this.isClosed = options.isClosed ?? (() => false);
     this.ownerAt = options.ownerAt ?? 0;
     this.#events = new EventCount(i32, base + EVENTS);
+    this.#intents = new IntentsTable(i32, intentsAt(base), kind);
   }
 
   get value(): number {
@@ -263,37 +264,25 @@ export class SemaphoreCore {
     const i32 = this.i32;
     const b = this.base;
     let entry = this.#entry;
-    if (entry === 0) entry = this.#enter();
+    if (entry === 0) {
+      entry = this.#intents.enter(this);
+      this.#entry = entry;
+    }
     for (;;) {
       const next = Atomics.load(i32, b + NEXT_TICKET);
       if (((next - Atomics.load(i32, b + SERVING)) | 0) >= LINE_SLOTS) return false;
       if (entry > 0) {
         // Plain stores: the CAS that follows (a full barrier) publishes them.
-        i32[entry + TICKET] = next;
-        i32[entry + IN_LINE] = 1;
+        i32[entry + AT] = next;
+        i32[entry + INTENT] = 1;
       }
       if (Atomics.compareExchange(i32, b + NEXT_TICKET, next, (next + 1) | 0) === next) {
         place.inLine = true;
         place.ticket = next;
         return true;
       }
-      if (entry > 0) i32[entry + IN_LINE] = 0; // no ticket: in the same stretch as the failed CAS
+      if (entry > 0) i32[entry + INTENT] = 0; // no ticket: in the same stretch as the failed CAS
     }
-  }
-
-  /** Takes a free entry for this view (once); UNTRACKED if the table is full. */
-  #enter(): number {
-    const i32 = this.i32;
-    for (let entry = this.base + ENTRIES_AT; entry < this.base + SEMAPHORE_WORDS; entry += ENTRY_WORDS) {
-      if (Atomics.load(i32, entry + OWNER) !== 0) continue;
-      if (Atomics.compareExchange(i32, entry + OWNER, 0, ME) !== 0) continue;
-      i32[entry + IN_LINE] = 0; // a freed entry may still say what its last owner was doing
-      this.#entry = entry;
-      holdEntry(this, i32, entry + OWNER);
-      return entry;
-    }
-    this.#entry = UNTRACKED;
-    return UNTRACKED;
   }
 
   /**
@@ -303,13 +292,14 @@ export class SemaphoreCore {
   recoverThread(id: number): number {
     const i32 = this.i32;
     const b = this.base;
+    const intents = this.#intents;
     let cancelled = 0;
-    for (let entry = b + ENTRIES_AT; entry < b + SEMAPHORE_WORDS; entry += ENTRY_WORDS) {
+    for (let entry = intents.first; entry < intents.end; entry += ENTRY_WORDS) {
       if (Atomics.compareExchange(i32, entry + OWNER, id + 1, DEAD) !== id + 1) continue;
-      const ticket = Atomics.load(i32, entry + TICKET);
-      // Its IN_LINE is 1 only if its CAS went through (a failed one clears it in the same stretch).
+      const ticket = Atomics.load(i32, entry + AT);
+      // Its INTENT is 1 only if its CAS went through (a failed one clears it in the same stretch).
       if (
-        Atomics.load(i32, entry + IN_LINE) === 1 &&
+        Atomics.load(i32, entry + INTENT) === 1 &&
         ((ticket - Atomics.load(i32, b + SERVING)) | 0) >= 0 &&
         ((Atomics.load(i32, b + NEXT_TICKET) - ticket) | 0) > 0
       ) {
@@ -319,8 +309,7 @@ export class SemaphoreCore {
         this.advance(ticket);
         cancelled++;
       }
-      Atomics.store(i32, entry + IN_LINE, 0);
-      Atomics.store(i32, entry + OWNER, 0); // free the entry
+      intents.free(entry);
     }
     this.wake();
     return cancelled;
@@ -394,6 +383,11 @@ export class SemaphoreCore {
     const r = this.attempt(place, n, upTo);
     return r === ACQUIRED ? place.taken : r === CLOSED ? CLOSED : NOT_YET;
   }
+}
+
+/** Word index of the intents table of the semaphore at `base`: the first 64-byte line after its board. */
+function intentsAt(base: number): number {
+  return (base + INTENTS_AFTER + ALIGN_ROOM) & ~ALIGN_ROOM;
 }
 
 /** A board word for slot t & (LINE_SLOTS-1) that equals no ticket: its low bits are the next slot's. */

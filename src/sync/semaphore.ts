@@ -64,7 +64,7 @@ export class Semaphore {
       writeHeader(i32, KIND_SEMAPHORE); // written before the memory is shared
     }
     this.#memory = i32.buffer as SharedArrayBuffer;
-    this.#core = new SemaphoreCore(i32, BASE);
+    this.#core = new SemaphoreCore(i32, BASE, 'Semaphore');
     this.#line = new LocalLine(this.#core);
   }
 

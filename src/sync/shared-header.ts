@@ -4,8 +4,11 @@ import { describe } from '../internal/validate.js';
 
 /** 'CNVY' in ASCII: the first word of every conveyor shared memory block. */
 export const MAGIC = 0x434e5659;
-/** Layout version; bumped when a layout changes (2: the entries tables for dead-thread recovery). */
-export const LAYOUT_VERSION = 2;
+/**
+ * Layout version; bumped when a layout changes (2: the entries tables for dead-thread recovery;
+ * 3: Semaphore and Mutex use the one intents table, a 64-byte line per entry).
+ */
+export const LAYOUT_VERSION = 3;
 
 export const KIND_SEMAPHORE = 1;
 export const KIND_MUTEX = 2;
@@ -58,7 +61,8 @@ export function openHandle(handle: unknown, kind: number, minBytes: number): Int
   }
   if ((word & 0xff) !== LAYOUT_VERSION) {
     throw new TypeError(
-      `${name}.from(): layout version ${word & 0xff} is not supported (expected ${LAYOUT_VERSION})`,
+      `${name}.from(): layout version ${word & 0xff} is not supported (expected ${LAYOUT_VERSION}): ` +
+        'the handle was made by another version of conveyor; open it with the version that made it',
     );
   }
   if (memory.byteLength < minBytes) {

@@ -127,7 +127,7 @@ describe.skipIf(!present && !CI)('conveyor in Chromium', () => {
     const page = await open();
     const outcome = await page.evaluate(async () => {
       const { BoundedBuffer, Mutex, Semaphore } = await (globalThis as unknown as Loader).load(
-        '/dist/index.js',
+        '/dist/core.js',
       );
       const caught = (fn: () => unknown) => {
         try {
@@ -165,7 +165,7 @@ describe.skipIf(!present && !CI)('conveyor in Chromium', () => {
   it('a page that is not cross-origin isolated gets an error naming the COOP and COEP headers', async () => {
     const page = await open('/plain/test/browser/pages/index.html');
     const outcome = await page.evaluate(async () => {
-      const { BoundedBuffer, Channel } = await (globalThis as unknown as Loader).load('/plain/dist/index.js');
+      const { BoundedBuffer, Channel } = await (globalThis as unknown as Loader).load('/plain/dist/core.js');
       let error: { name: string; code: string; message: string } | undefined;
       try {
         new BoundedBuffer({ capacity: 1 });

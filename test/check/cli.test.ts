@@ -70,20 +70,88 @@ describe('conveyor check', () => {
 
   for (const [args, message] of [
     [['--model', 'nope'], "unknown model 'nope'"],
-    [['--producers', '0'], "--producers must be an integer >= 1, got '0'"],
-    [['--capacity', '0'], "--capacity must be an integer >= 1, got '0'"],
-    [['--items', 'two'], "--items must be an integer >= 1, got 'two'"],
+    [['--producers', '0'], "--producers must be an integer from 1 to 8, got '0'"],
+    [['--capacity', '0'], "--capacity must be an integer from 1 to 8, got '0'"],
+    [['--capacity', '9'], "--capacity must be an integer from 1 to 8, got '9'"],
+    [['--items', 'two'], "--items must be an integer from 1 to 30, got 'two'"],
+    [['--items', '-1'], "--items must be an integer from 1 to 30, got '-1'"],
+    [['--max-states', '0'], "--max-states must be an integer >= 1, got '0'"],
+    [['--items'], '--items needs a value'],
+    [['extra'], 'unexpected argument extra (conveyor check takes only options)'],
     [['--replay', 'seed:1,1,1,1:?'], "malformed schedule 'seed:1,1,1,1:?'"],
-    [['--replay', 'seed:1,1,1,1:1'], 'c1 cannot run: it is blocked on acquire(full)'],
-    [['--bogus'], "Unknown option '--bogus'"],
+    [['--replay', 'seed:1,1,1,1:1'], 'step 1: thread c1 cannot run: it is blocked on acquire(full)'],
+    [['--bogus'], 'unknown option --bogus'],
   ] as const) {
-    it(`exits 2 with one clear line and the usage for ${args.join(' ')}`, async () => {
+    it(`exits 2 with one clear line, a blank line and the usage for ${args.join(' ')}`, async () => {
       const { code, stdout, stderr } = await run(...args);
       expect(code).toBe(2);
       expect(stdout).toBe('');
-      const [first] = stderr.split('\n');
-      expect(first).toContain(message);
-      expect(stderr).toMatch(/Usage: conveyor check/);
+      const [first, blank, usage] = stderr.split('\n');
+      expect(first).toContain(`conveyor check: ${message}`);
+      expect(first).not.toMatch(/ambiguous|Unknown option '/);
+      expect(blank).toBe('');
+      expect(usage).toMatch(/^Usage: conveyor check/);
     });
   }
+
+  it('states the limits of each size in --help', async () => {
+    const { code, stdout } = await run('--help');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/--producers N +producer threads, 1 to 8 /);
+    expect(stdout).toMatch(/--consumers N +consumer threads, 1 to 8 /);
+    expect(stdout).toMatch(/--capacity N +buffer slots, 1 to 8 /);
+    expect(stdout).toMatch(/--items N +items per producer, 1 to 30 /);
+  });
+
+  it('lists the models as JSON with --list --json, in either order', async () => {
+    for (const args of [
+      ['--list', '--json'],
+      ['--json', '--list'],
+    ]) {
+      const { code, stdout } = await run(...args);
+      expect(code).toBe(0);
+      const { models } = JSON.parse(stdout);
+      expect(models.map((m: { name: string }) => m.name)).toContain('conveyor-buffer');
+      expect(models.find((m: { name: string }) => m.name === 'seed')).toMatchObject({
+        summary: expect.stringContaining('mutex'),
+        defaults: { producers: 2, consumers: 2, capacity: 2, items: 2 },
+      });
+    }
+  });
+
+  it('completes conveyor-buffer at its default sizes and says the proof covers those sizes only', async () => {
+    const { code, stdout } = await run('--model', 'conveyor-buffer');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^model conveyor-buffer: 1 producer, 2 consumers, capacity 2, 2 items each$/m);
+    expect(stdout).toMatch(/^HOLDS/m);
+    expect(stdout).toContain('for these sizes only');
+  });
+
+  it('exits 3, not 1, when the search stops at --max-states, and says what that means', async () => {
+    const { code, stdout } = await run('--model', 'seed', '--max-states', '50');
+    expect(code).toBe(3);
+    expect(stdout).toMatch(/^INCOMPLETE: stopped at the state limit/m);
+    expect(stdout).toContain('no proof either');
+  });
+
+  it('keeps the shortest-trace search within --max-states and prints the trace it has with a note', async () => {
+    const { code, stdout } = await run(
+      '--model',
+      'conveyor-buffer-no-mark',
+      '--producers',
+      '2',
+      '--items',
+      '3',
+      '--max-states',
+      '2000',
+    );
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^VIOLATION \(deadlock\)/m);
+    expect(stdout).toMatch(/; trace: \d+ steps$/m);
+    expect(stdout).toMatch(/^note: the search for a shorter trace stopped at the state limit \(2000\)/m);
+    const schedule = /^schedule: (\S+)$/m.exec(stdout)![1];
+    const replayed = await run('--replay', schedule);
+    expect(replayed.code).toBe(1);
+    expect(replayed.stdout).toMatch(/VIOLATION \(deadlock\)/);
+  });
 });

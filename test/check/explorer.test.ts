@@ -175,7 +175,31 @@ describe('explore', () => {
       maxStates: 50,
     });
     expect(verdict.status).toBe('incomplete');
+    expect(verdict.status === 'incomplete' && verdict.stoppedBy).toBe('states');
     expect(verdict.stats.states).toBe(50);
+  });
+
+  it('bounds the search for the shortest trace by time and keeps the trace it found, marked as such', () => {
+    // Unbounded, this search stored states for minutes and died with "Map maximum size exceeded".
+    const model = buildModel('conveyor-buffer-no-mark', {
+      producers: 2,
+      consumers: 2,
+      capacity: 2,
+      items: 3,
+    });
+    const verdict = explore(model, { shortestMs: 100 });
+    expect(verdict.status).toBe('violation');
+    if (verdict.status !== 'violation') return;
+    expect(verdict.violation.shortest).toBe(false);
+    expect(verdict.violation.note).toMatch(/stopped at the time limit \(100 ms\)/);
+    expect(verdict.violation.kind).toBe('deadlock');
+    expect(replay(model, verdict.violation.steps).violation?.kind).toBe('deadlock');
+  });
+
+  it('marks a trace as the shortest when the breadth-first search finished', () => {
+    const verdict = explore(buildModel('no-mutex'));
+    expect(verdict.status === 'violation' && verdict.violation.shortest).toBe(true);
+    expect(verdict.violation?.note).toBeUndefined();
   });
 
   it('rejects bad options and bad models with errors that name the bad value', () => {

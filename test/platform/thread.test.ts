@@ -1,5 +1,5 @@
-// The platform module: the built core loads without any node: module (what lets a browser load
-// dist/ as it is), and the polling stand-in for Atomics.waitAsync wakes, times out and says
+// The platform module: the built core (dist/core.js) loads without any node: module (what lets a
+// browser load dist/ as it is) and exports what index.js exports, and the polling stand-in for Atomics.waitAsync wakes, times out and says
 // 'not-equal' as Atomics.waitAsync does.
 import { readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -9,7 +9,7 @@ import { pollingWaitAsyncForTests as pollingWaitAsync } from '../../src/platform
 
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
 
-/** Every module dist/index.js loads, and every bare or node: specifier they import. */
+/** Every module `entry` loads, and every bare or node: specifier they import. */
 function importGraph(entry: string): { files: string[]; external: string[] } {
   const seen = new Set<string>();
   const external = new Set<string>();
@@ -30,8 +30,8 @@ function importGraph(entry: string): { files: string[]; external: string[] } {
 }
 
 describe('the platform module', () => {
-  it('keeps every node: module out of what dist/index.js loads (the browser build)', () => {
-    const { files, external } = importGraph(join(DIST, 'index.js'));
+  it('keeps every node: module out of what dist/core.js loads (the browser build)', () => {
+    const { files, external } = importGraph(join(DIST, 'core.js'));
     for (const core of [
       'queue/bounded-buffer.js',
       'queue/channel.js',
@@ -42,6 +42,13 @@ describe('the platform module', () => {
       expect(files).toContain(core);
     }
     expect(external).toEqual([]);
+  });
+
+  it('dist/core.js exports the very objects dist/index.js does, under the same names', async () => {
+    const core = await import(join(DIST, 'core.js'));
+    const index = await import(join(DIST, 'index.js'));
+    expect(Object.keys(core).length).toBeGreaterThan(10);
+    for (const [name, value] of Object.entries(core)) expect(index[name], name).toBe(value);
   });
 
   it('the stand-in for Atomics.waitAsync says not-equal at once when the word already changed', () => {

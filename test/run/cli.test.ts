@@ -30,6 +30,8 @@ describe('conveyor run on bad input', () => {
     ],
     [['--mode', 'turbo'], "--mode must be 'classic' or 'buffer', got 'turbo'"],
     [['extra'], 'unexpected argument extra (conveyor run takes only options)'],
+    [['--chart', 'run.png'], "--chart draws SVG only: give a file name ending in .svg, got 'run.png'"],
+    [['--capacity', '1e9'], "--capacity must be an integer from 1 to 1048576, got '1e9'"],
   ])('%j exits with 2, one clear line and the usage', async (argv, message) => {
     const { code, stdout, stderr } = await inProcess(argv);
     expect(code).toBe(2);
@@ -56,6 +58,24 @@ describe('conveyor run on bad input', () => {
     const version = await inProcess(['--version']);
     expect(version.code).toBe(0);
     expect(version.stdout).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
+
+describe('conveyor run reading numbers', () => {
+  it('accepts every way of writing a whole number that Number.isInteger accepts (1e3, +4, 0x10)', async () => {
+    const { code, stdout, stderr } = await runCli([
+      '--capacity',
+      '1e3',
+      '--producers',
+      '+2',
+      '--items',
+      '0x10',
+      '--time-scale',
+      '0',
+      '--json',
+    ]); // prettier-ignore
+    expect(code, stderr).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ capacity: 1000, produced: 32, consumed: 32 });
   });
 });
 

@@ -25,7 +25,7 @@ describe('the runtime examples', () => {
   it("the browser's worker is consumer.js importing conveyor by URL", () => {
     const strip = (text: string) => text.split('\n').slice(2).join('\n'); // the comment's first two lines
     expect(strip(read('examples/runtimes/browser/consumer.js'))).toBe(
-      strip(read('examples/runtimes/consumer.js')).replace("from 'conveyor';", "from '/conveyor/index.js';"),
+      strip(read('examples/runtimes/consumer.js')).replace("from 'conveyor';", "from '/conveyor/core.js';"),
     );
   });
 

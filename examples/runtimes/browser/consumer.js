@@ -1,6 +1,6 @@
 // The worker of the browser page (as ../consumer.js): it opens the buffer from the handle it is sent
 // and takes items with getSync, which may block here, off the main thread.
-import { BoundedBuffer, QueueClosedError } from '/conveyor/index.js';
+import { BoundedBuffer, QueueClosedError } from '/conveyor/core.js';
 
 self.addEventListener('message', (event) => {
   const buffer = BoundedBuffer.from(event.data);

@@ -1,6 +1,6 @@
 // The browser page: conveyor's dist/ is served at /conveyor/ (a bundler would resolve 'conveyor').
 // The page's main thread may not block, so it puts with `await put` (Atomics.waitAsync).
-import { BoundedBuffer } from '/conveyor/index.js';
+import { BoundedBuffer } from '/conveyor/core.js';
 
 const buffer = new BoundedBuffer({ capacity: 4 });
 const worker = new Worker(new URL('./consumer.js', import.meta.url), { type: 'module' });

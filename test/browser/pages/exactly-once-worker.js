@@ -1,6 +1,6 @@
 // A module Web Worker of exactly-once.js: a producer (putSync) or a consumer (getManySync) of the
 // BoundedBuffer whose handle it is sent. Workers may block, so they use the *Sync calls.
-import { BoundedBuffer, QueueClosedError } from '/dist/index.js';
+import { BoundedBuffer, QueueClosedError } from '/dist/core.js';
 
 const BOUND = { timeout: 20_000 };
 

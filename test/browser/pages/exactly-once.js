@@ -1,7 +1,7 @@
 // The page and two module Web Workers share one BoundedBuffer: the page puts with `await put`
 // and gets with `await get` (Atomics.waitAsync: the page's main thread may not block), one worker
 // puts with putSync and the other gets with getManySync. Reports what was put and what each got.
-import { BoundedBuffer, QueueClosedError } from '/dist/index.js';
+import { BoundedBuffer, QueueClosedError } from '/dist/core.js';
 
 const BOUND = { timeout: 20_000 };
 /** Items from the worker producer start here; the page's start at 0. */

@@ -1,0 +1,810 @@
+// WorkerPool: a web server's worker pool on shared memory. Tasks wait in a BoundedBuffer that the
+// workers pull from; results come back through a second one; submitting waits for room.
+//
+// Invariants (see protocol.ts for the ticket states):
+//   - free.length + tickets in the tasks buffer + tickets held by workers + tickets in the
+//     results buffer + tickets in `requeue` + the one the head put holds === tickets;
+//   - entries[t] is the entry of ticket t from its put until main reads t back (then undefined);
+//   - an entry is settled once: by its outcome, its cancel, a dead worker, or close; `unsettled`
+//     counts the entries not settled yet (waiting for room, queued or running);
+//   - the results buffer never fills: its capacity is the number of tickets.
+// Only the main thread runs this file: everything here is one thread's state, except the words of
+// `control` (protocol.ts) and the two buffers.
+import type { Worker } from 'node:worker_threads';
+import { TimeoutError } from '../errors.js';
+import { checkSignal, checkTimeout, describe } from '../internal/validate.js';
+import { bindCodec, type SlotCodec } from '../queue/codec.js';
+import { siblingEntry } from '../run/spawn.js';
+import { startWorker } from '../worker/start-worker.js';
+import { BoundedBuffer, QueueClosedError } from './buffer.js';
+import { Entry, PromiseSink, type Sink } from './entry.js';
+import { TaskModuleError, WorkerDiedError } from './errors.js';
+import { MapRun } from './map.js';
+import {
+  checkPoolOptions,
+  type MapOptions,
+  type PoolSettings,
+  type RunOptions,
+  type WorkerPoolOptions,
+} from './options.js';
+import {
+  type AbortMessage,
+  CANCELLED,
+  claimedBy,
+  controlLayout,
+  FREE,
+  isRunning,
+  OK,
+  QUEUED,
+  runningBy,
+  SKIPPED,
+  SLOT_WORDS,
+  type StartupMessage,
+  slotOf,
+  slotStride,
+  type WorkerConfig,
+} from './protocol.js';
+import { type ErrorShape, fromShape } from './remote-error.js';
+import { countRunning, type PoolStats, workerStats } from './stats.js';
+
+/** The reason the results loop's wait is called off with (a constant: an AbortError costs a stack). */
+const STOP_READING = Symbol('nothing awaited');
+/** Results read back per wake of the main thread. */
+const RESULTS_PER_READ = 1024;
+/** How long a live worker may take between taking a task and marking it claimed (µs in practice). */
+const ORPHAN_GRACE_MS = 250;
+
+interface WorkerRecord {
+  readonly worker: Worker;
+  readonly slot: number;
+  readonly threadId: number;
+  readonly startedAt: number;
+  ready: boolean;
+  error: unknown;
+  /** Tickets its unfinished get had claimed (recover()'s `returned`). */
+  returned: number[];
+  terminated: boolean;
+  exited: Promise<void>;
+}
+
+/**
+ * A pool of worker threads running the default export of one task module,
+ * `(task, { signal }) => result` (sync or async). `run()` waits for room while the queue is full;
+ * `map()` streams any iterable through the pool with memory bounded by the queue.
+ */
+export class WorkerPool<Task = unknown, Result = unknown> implements AsyncDisposable {
+  readonly #settings: PoolSettings;
+  readonly #control: Int32Array;
+  readonly #payloads: SharedArrayBuffer;
+  readonly #codec: SlotCodec<unknown>;
+  readonly #tasks: BoundedBuffer<number>;
+  readonly #results: BoundedBuffer<number>;
+  readonly #outcomes: number;
+  readonly #counters: number;
+  readonly #entries: (Entry | undefined)[];
+  readonly #free: number[] = [];
+  /** Puts into the tasks buffer so far, and each ticket's place among them (only main puts). */
+  #putCount = 0;
+  readonly #putSeq: number[];
+  /** Entries waiting for room (settled ones are skipped when reached), from #waitingHead on. */
+  #waiting: Entry[] = [];
+  #waitingHead = 0;
+  /** Tickets of a dead worker's unstarted tasks, to put back before anything new. */
+  readonly #requeue: number[] = [];
+  readonly #workers: (WorkerRecord | undefined)[];
+  readonly #entryUrl: URL;
+  #unsettled = 0;
+  #completed = 0;
+  #failed = 0;
+  #cancelled = 0;
+  /** The entry (or requeued ticket) whose put waits for room, and how to call that put off. */
+  #putting: { entry: Entry | undefined; abort: AbortController } | undefined;
+  #collecting = false;
+  #pumpScheduled = false;
+  /** Scratch for #pump's batches. */
+  readonly #batch: number[] = [];
+  #collectAbort: AbortController | undefined;
+  #closed = false;
+  #immediate = false;
+  #stopping = false;
+  #closing: Promise<Task[]> | undefined;
+  #handedBack: Task[] = [];
+  #drained: (() => void) | undefined;
+  #broken: unknown;
+  #readyCount = 0;
+  readonly #ready: Promise<void>;
+  #readyResolve!: () => void;
+  #readyReject!: (error: unknown) => void;
+
+  constructor(module: URL | string, options?: WorkerPoolOptions) {
+    const settings = checkPoolOptions(module, options);
+    this.#settings = settings;
+    const { tickets, threads, slotBytes } = settings;
+    const layout = controlLayout(tickets, threads);
+    this.#outcomes = layout.outcomes;
+    this.#counters = layout.counters;
+    this.#control = new Int32Array(new SharedArrayBuffer(layout.words * 4));
+    const stride = slotStride(slotBytes);
+    this.#payloads = new SharedArrayBuffer(tickets * stride);
+    this.#codec = bindCodec(settings.codec, undefined, this.#payloads, 0, tickets, stride, slotBytes);
+    this.#tasks = new BoundedBuffer<number>({ capacity: settings.queue });
+    this.#results = new BoundedBuffer<number>({ capacity: tickets });
+    this.#entries = new Array(tickets).fill(undefined);
+    this.#putSeq = new Array(tickets).fill(0);
+    for (let t = tickets - 1; t >= 0; t--) this.#free.push(t);
+    this.#ready = new Promise<void>((resolve, reject) => {
+      this.#readyResolve = resolve;
+      this.#readyReject = reject;
+    });
+    this.#ready.catch(() => {}); // reported through run(), map() and `ready`
+    this.#entryUrl = siblingEntry('worker', import.meta.url);
+    this.#workers = new Array(threads).fill(undefined);
+    for (let slot = 0; slot < threads; slot++) this.#startWorker(slot);
+  }
+
+  /** Resolves once every worker has loaded the task module; rejects with a TaskModuleError if it cannot be used. */
+  get ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  get threads(): number {
+    return this.#settings.threads;
+  }
+
+  /** The queue's capacity (`options.queue`). */
+  get queue(): number {
+    return this.#settings.queue;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Submitting
+
+  /**
+   * Runs `task` on a worker and resolves with its result. Waits for room while the queue is full
+   * (`timeout: 0` rejects at once with a TimeoutError then); aborting `signal` cancels the task.
+   */
+  run(task: Task, options?: RunOptions): Promise<Result> {
+    let timeout: number;
+    let signal: AbortSignal | undefined;
+    let prepared: unknown;
+    try {
+      if (options !== undefined && (options === null || typeof options !== 'object')) {
+        throw new TypeError(`run(): options must be an object, got ${describe(options)}`);
+      }
+      timeout = checkTimeout(options?.timeout);
+      signal = checkSignal(options?.signal);
+      this.#checkOpen(task);
+      if (signal?.aborted) throw signal.reason;
+      prepared = this.#codec.prepare(task); // a task the codec cannot carry fails here, before anything is queued
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<Result>((resolve, reject) => {
+      const entry = new Entry(task, prepared, new PromiseSink(resolve, reject));
+      if (timeout === 0 && !this.#tryQueueNow(entry)) {
+        reject(new TimeoutError(0, 'WorkerPool.run (the queue is full)'));
+        return;
+      }
+      this.#unsettled++;
+      if (entry.ticket >= 0) {
+        this.#listen(entry, Number.POSITIVE_INFINITY, signal);
+        this.#collect();
+        return;
+      }
+      this.#listen(entry, timeout, signal);
+      this.#enqueue(entry);
+    });
+  }
+
+  /**
+   * Runs every task of `source` (any iterable or async iterable, possibly endless) and yields
+   * the results, in the source's order (`ordered: true`, the default) or as they complete. At most
+   * `queue` + a batch per worker tasks are in flight, whatever the source's length. Stopping the
+   * iteration (break, throw) cancels the tasks still in flight and calls the source's return().
+   */
+  map(source: Iterable<Task> | AsyncIterable<Task>, options?: MapOptions): AsyncIterableIterator<Result> {
+    if (options !== undefined && (options === null || typeof options !== 'object')) {
+      throw new TypeError(`map(): options must be an object, got ${describe(options)}`);
+    }
+    const ordered = options?.ordered ?? true;
+    if (typeof ordered !== 'boolean') {
+      throw new TypeError(`map(): ordered must be a boolean, got ${describe(ordered)}`);
+    }
+    const signal = checkSignal(options?.signal);
+    this.#checkOpen(undefined);
+    const run = new MapRun<Result>(source, ordered, this.#settings.tickets, signal, {
+      submit: (task, index, sink) => this.#submit(task, index, sink),
+      cancel: (entry, reason) => this.#cancel(entry, reason),
+      closedError: () => this.#closedError(undefined),
+    });
+    return run.results();
+  }
+
+  /** Checks that the pool takes tasks: not closed, its task module usable. */
+  #checkOpen(task: unknown): void {
+    if (this.#broken !== undefined) throw this.#broken;
+    if (this.#closed) throw this.#closedError(task);
+  }
+
+  #closedError(task: unknown): Error {
+    if (this.#broken !== undefined) return this.#broken as Error;
+    return new QueueClosedError('cannot run: the WorkerPool is closed', { item: task });
+  }
+
+  /** map()'s way in: encodes and enqueues one task (throws if the codec cannot carry it). */
+  #submit(task: unknown, index: number, sink: Sink): Entry {
+    this.#checkOpen(task);
+    const entry = new Entry(task, this.#codec.prepare(task), sink, index);
+    this.#unsettled++;
+    this.#enqueue(entry);
+    return entry;
+  }
+
+  #listen(entry: Entry, timeout: number, signal: AbortSignal | undefined): void {
+    if (timeout !== Number.POSITIVE_INFINITY && entry.ticket < 0) {
+      entry.timer = setTimeout(
+        () =>
+          this.#cancel(entry, new TimeoutError(timeout, 'WorkerPool.run (waiting for room in the queue)')),
+        timeout,
+      );
+    }
+    if (signal !== undefined) {
+      entry.signal = signal;
+      entry.onAbort = () => this.#cancel(entry, signal.reason);
+      signal.addEventListener('abort', entry.onAbort, { once: true });
+    }
+  }
+
+  /** Delivers an entry's outcome, once. */
+  #settle(entry: Entry, ok: boolean, value: unknown): void {
+    if (entry.settled) return;
+    entry.settled = true;
+    entry.unlisten();
+    this.#unsettled--;
+    if (this.#unsettled === 0) {
+      this.#collectAbort?.abort(STOP_READING); // nothing is awaited: stop holding the process open
+      this.#checkDrained();
+    }
+    entry.sink.settle(entry, ok, value);
+  }
+
+  /** Adds to the line; the pump runs once the caller's synchronous stretch ends, to put a batch. */
+  #enqueue(entry: Entry): void {
+    this.#waiting.push(entry);
+    if (this.#pumpScheduled) return;
+    this.#pumpScheduled = true;
+    queueMicrotask(() => {
+      this.#pumpScheduled = false;
+      this.#pump();
+    });
+  }
+
+  /** timeout 0: queue now or not at all. */
+  #tryQueueNow(entry: Entry): boolean {
+    this.#pump(); // the line first: what is in it came before
+    if (this.#waitingHead < this.#waiting.length || this.#requeue.length > 0 || this.#putting !== undefined) {
+      return false; // others wait for room before it
+    }
+    const ticket = this.#free.pop();
+    if (ticket === undefined) return false;
+    if (!this.#put(ticket, entry)) {
+      this.#free.push(ticket);
+      return false;
+    }
+    return true;
+  }
+
+  /** Writes the entry's task in the ticket's slot and tries to put the ticket; false if the queue is full. */
+  #put(ticket: number, entry: Entry): boolean {
+    this.#codec.write(ticket, entry.prepared);
+    Atomics.store(this.#control, ticket, QUEUED);
+    if (!this.#tasks.tryPut(ticket)) {
+      Atomics.store(this.#control, ticket, FREE);
+      return false;
+    }
+    entry.ticket = ticket;
+    this.#entries[ticket] = entry;
+    this.#putSeq[ticket] = this.#putCount++;
+    return true;
+  }
+
+  /**
+   * Moves waiting work into the queue while there is room and a free ticket: requeued tickets
+   * first, then entries in arrival order. When the queue is full, one put waits for room.
+   */
+  #pump(): void {
+    if (this.#putting !== undefined) return;
+    while (this.#requeue.length > 0) {
+      if (!this.#tasks.tryPut(this.#requeue[0])) {
+        this.#waitForRoom(undefined);
+        return;
+      }
+      this.#putSeq[this.#requeue.shift()!] = this.#putCount++;
+    }
+    const waiting = this.#waiting;
+    const control = this.#control;
+    const batch = this.#batch;
+    while (this.#waitingHead < waiting.length) {
+      const head = waiting[this.#waitingHead];
+      if (head.settled) {
+        this.#waitingHead++;
+        continue;
+      }
+      // As many as there is room for, in one putMany: one wake-up of a worker per batch, not per task.
+      const room = this.#settings.queue - this.#tasks.size;
+      if (room <= 0) {
+        this.#waitForRoom(head);
+        break;
+      }
+      let next = this.#waitingHead;
+      batch.length = 0;
+      while (next < waiting.length && batch.length < room) {
+        const entry = waiting[next];
+        if (!entry.settled) {
+          const ticket = this.#free.pop();
+          if (ticket === undefined) break;
+          this.#codec.write(ticket, entry.prepared);
+          Atomics.store(control, ticket, QUEUED);
+          entry.ticket = ticket;
+          this.#entries[ticket] = entry;
+          batch.push(ticket);
+        }
+        next++;
+      }
+      if (batch.length === 0) {
+        this.#collect(); // no free ticket: a result coming back frees one, and pumps again
+        break;
+      }
+      try {
+        this.#tasks.putManySync(batch, { timeout: 0 });
+      } catch (error) {
+        if (!(error instanceof TimeoutError)) throw error;
+        // The room seen was not all free yet (a worker still reading a slot): undo, and wait for room.
+        for (const ticket of batch) {
+          const entry = this.#entries[ticket]!;
+          entry.ticket = -1;
+          this.#entries[ticket] = undefined;
+          Atomics.store(control, ticket, FREE);
+          this.#free.push(ticket);
+        }
+        this.#waitForRoom(head);
+        break;
+      }
+      for (const ticket of batch) {
+        this.#putSeq[ticket] = this.#putCount++;
+        const entry = this.#entries[ticket]!;
+        if (entry.timer !== undefined) {
+          clearTimeout(entry.timer); // the timeout is for waiting for room only
+          entry.timer = undefined;
+        }
+      }
+      this.#waitingHead = next;
+    }
+    if (this.#waitingHead > 1024 && this.#waitingHead * 2 > waiting.length) {
+      this.#waiting = waiting.slice(this.#waitingHead);
+      this.#waitingHead = 0;
+    }
+    if (this.#unsettled > 0) this.#collect();
+  }
+
+  /** Puts the head of the line (a requeued ticket, or `entry`) with a put that waits for room. */
+  #waitForRoom(entry: Entry | undefined): void {
+    const abort = new AbortController();
+    this.#putting = { entry, abort };
+    let ticket: number;
+    if (entry === undefined) ticket = this.#requeue[0];
+    else {
+      ticket = this.#free.pop()!; // #pump just gave this one back
+      this.#codec.write(ticket, entry.prepared);
+      Atomics.store(this.#control, ticket, QUEUED);
+    }
+    this.#tasks.put(ticket, { signal: abort.signal }).then(
+      () => {
+        this.#putting = undefined;
+        if (this.#immediate) {
+          // close({ immediate: true }) came between the put and this callback: it took the ticket back.
+        } else if (entry === undefined) this.#putSeq[this.#requeue.shift()!] = this.#putCount++;
+        else {
+          this.#putSeq[ticket] = this.#putCount++;
+          entry.ticket = ticket;
+          this.#entries[ticket] = entry;
+          this.#waitingHead++;
+          if (entry.timer !== undefined) clearTimeout(entry.timer);
+          entry.timer = undefined;
+          // Cancelled while its put was going through: the put won, so cancel it in the queue.
+          if (entry.settled) Atomics.compareExchange(this.#control, ticket, QUEUED, CANCELLED);
+        }
+        this.#pump();
+      },
+      (error: unknown) => {
+        this.#putting = undefined;
+        if (entry !== undefined) {
+          Atomics.store(this.#control, ticket, FREE);
+          this.#free.push(ticket);
+          if (!abort.signal.aborted) this.#settle(entry, false, error); // the queue closed under it
+        }
+        this.#pump();
+      },
+    );
+  }
+
+  /**
+   * Gives up on an entry: a waiting one leaves the line; a queued or claimed one is marked
+   * CANCELLED (its worker skips it); a running one has its signal aborted in the worker. The
+   * entry settles at once with `reason` either way.
+   */
+  #cancel(entry: Entry, reason: unknown): void {
+    if (entry.settled) return;
+    const ticket = entry.ticket;
+    if (ticket >= 0) {
+      for (;;) {
+        const state = Atomics.load(this.#control, ticket);
+        if (state === FREE || state === CANCELLED) break;
+        if (isRunning(state)) {
+          this.#workers[slotOf(state)]?.worker.postMessage({ abort: ticket } satisfies AbortMessage);
+          break;
+        }
+        if (Atomics.compareExchange(this.#control, ticket, state, CANCELLED) === state) break;
+      }
+    } else if (this.#putting?.entry === entry) {
+      this.#putting.abort.abort();
+    }
+    this.#cancelled++;
+    this.#settle(entry, false, reason);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Results
+
+  /** Reads tickets back from the results buffer while anything is awaited. */
+  #collect(): void {
+    if (this.#collecting) return;
+    this.#collecting = true;
+    void this.#collectLoop();
+  }
+
+  async #collectLoop(): Promise<void> {
+    try {
+      while (this.#unsettled > 0) {
+        const abort = new AbortController();
+        this.#collectAbort = abort;
+        let tickets: number[];
+        try {
+          tickets = await this.#results.getMany(RESULTS_PER_READ, { signal: abort.signal });
+        } catch (error) {
+          if (abort.signal.aborted) continue;
+          throw error;
+        }
+        this.#readBack(tickets);
+      }
+    } finally {
+      this.#collecting = false;
+      this.#collectAbort = undefined;
+    }
+  }
+
+  /** Takes returned tickets: frees each and delivers its outcome to its entry, if still awaited. */
+  #readBack(tickets: number[]): void {
+    const control = this.#control;
+    for (const ticket of tickets) {
+      const entry = this.#entries[ticket];
+      this.#entries[ticket] = undefined;
+      const outcome = control[this.#outcomes + ticket];
+      let ok = outcome === OK;
+      let value: unknown;
+      if (entry !== undefined && !entry.settled && outcome !== SKIPPED) {
+        try {
+          value = this.#codec.decode(this.#codec.take(ticket));
+          if (!ok) value = fromShape(value as ErrorShape);
+        } catch (error) {
+          ok = false;
+          value = error;
+        }
+      }
+      Atomics.store(control, ticket, FREE);
+      this.#free.push(ticket);
+      if (entry === undefined || entry.settled) continue;
+      if (outcome === SKIPPED) {
+        this.#settle(entry, false, new Error('the task was skipped'));
+        continue;
+      }
+      if (ok) this.#completed++;
+      else this.#failed++;
+      this.#settle(entry, ok, value);
+    }
+    this.#pump();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Workers
+
+  #startWorker(slot: number): void {
+    const settings = this.#settings;
+    const config: WorkerConfig = {
+      module: settings.module.href,
+      codec: settings.codec,
+      slotBytes: settings.slotBytes,
+      tickets: settings.tickets,
+      slots: settings.threads,
+      slot,
+      control: this.#control.buffer as SharedArrayBuffer,
+      payloads: this.#payloads,
+      tasks: this.#tasks.handle,
+      results: this.#results.handle,
+    };
+    // The slot's counters start again with its new worker (the old one has exited).
+    this.#control.fill(0, this.#counters + slot * SLOT_WORDS, this.#counters + (slot + 1) * SLOT_WORDS);
+    const entryIsTs = this.#entryUrl.pathname.endsWith('.ts');
+    const moduleIsTs = /\.(c|m)?ts$/.test(settings.module.pathname);
+    const worker = startWorker(this.#entryUrl, {
+      workerData: config,
+      resourceLimits: settings.resourceLimits,
+      // conveyor's own .ts sources need tsx; a user's .ts task module runs as startWorker decides.
+      typescript: entryIsTs ? 'tsx' : moduleIsTs,
+    });
+    if (!this.#closed) worker.unref(); // an idle pool does not hold the process open; awaited tasks do
+    const record: WorkerRecord = {
+      worker,
+      slot,
+      threadId: worker.threadId,
+      startedAt: performance.now(),
+      ready: false,
+      error: undefined,
+      returned: [],
+      terminated: false,
+      exited: Promise.resolve(),
+    };
+    // Recovery first: by our own 'exit' listener the buffers are repaired.
+    this.#tasks.watch(worker, (report) => record.returned.push(...report.returned));
+    this.#results.watch(worker);
+    worker.on('message', (message: StartupMessage) => {
+      if (message.ready) {
+        record.ready = true;
+        if (++this.#readyCount === settings.threads) this.#readyResolve();
+      } else {
+        record.error ??= new TaskModuleError(
+          settings.module.href,
+          `it could not be used: ${(message.error as ErrorShape).message}`,
+          fromShape(message.error as ErrorShape),
+        );
+      }
+    });
+    worker.on('error', (error) => {
+      record.error ??= error;
+    });
+    record.exited = new Promise((resolve) => {
+      worker.once('exit', (code) => {
+        this.#onExit(record, code);
+        resolve();
+      });
+    });
+    this.#workers[slot] = record;
+  }
+
+  /** A worker ended: settle what it held, put back what it had not started, replace it if needed. */
+  #onExit(record: WorkerRecord, code: number): void {
+    const { slot } = record;
+    if (this.#workers[slot] === record) this.#workers[slot] = undefined;
+    if (!record.ready && !this.#stopping) {
+      this.#breakPool(record);
+      return;
+    }
+    // Everything it returned before dying is in the results buffer now: read it first.
+    for (let got = this.#results.tryGet(); got.ok; got = this.#results.tryGet()) this.#readBack([got.value]);
+    const control = this.#control;
+    const died = () =>
+      new WorkerDiedError(
+        record.threadId,
+        code,
+        record.terminated ? new Error('terminated by pool.terminateWorker()') : record.error,
+      );
+    const requeue = (ticket: number) => {
+      const entry = this.#entries[ticket];
+      if (entry === undefined || entry.settled || this.#immediate) {
+        this.#entries[ticket] = undefined;
+        Atomics.store(control, ticket, FREE);
+        this.#free.push(ticket);
+        if (entry !== undefined) this.#settle(entry, false, this.#closedError(entry.task));
+        return;
+      }
+      Atomics.store(control, ticket, QUEUED);
+      this.#requeue.push(ticket);
+    };
+    for (const ticket of record.returned) requeue(ticket); // claimed by its get, never taken out
+    for (let ticket = 0; ticket < this.#settings.tickets; ticket++) {
+      const state = Atomics.load(control, ticket);
+      if (state === claimedBy(slot)) requeue(ticket);
+      else if (state === runningBy(slot)) {
+        const entry = this.#entries[ticket];
+        this.#entries[ticket] = undefined;
+        Atomics.store(control, ticket, FREE);
+        this.#free.push(ticket);
+        if (entry !== undefined && !entry.settled) {
+          this.#failed++;
+          this.#settle(entry, false, died());
+        }
+      }
+    }
+    this.#sweepOrphans(died);
+    if (!this.#stopping) this.#startWorker(slot);
+    this.#pump();
+  }
+
+  /**
+   * The buffer hands a taken task to its getter in the same stretch that frees its slot, and the
+   * worker marks it CLAIMED right after: a worker killed in between (terminate(), out of memory)
+   * takes tasks with it that no state names. The tasks queue is FIFO and only main puts, so the
+   * tasks put before the queue's head were all taken: any of them still QUEUED after a grace
+   * period was taken by the dead worker. Cancelling it (CAS, so a live worker that took it after
+   * all skips it) rejects it as lost with its worker, instead of leaving its run() waiting.
+   */
+  #sweepOrphans(died: () => WorkerDiedError): void {
+    const taken = this.#putCount - this.#tasks.size;
+    const requeued = new Set(this.#requeue);
+    const suspects: [number, Entry, number][] = [];
+    for (let ticket = 0; ticket < this.#settings.tickets; ticket++) {
+      const entry = this.#entries[ticket];
+      if (entry === undefined || entry.settled || requeued.has(ticket)) continue;
+      if (Atomics.load(this.#control, ticket) !== QUEUED || this.#putSeq[ticket] >= taken) continue;
+      suspects.push([ticket, entry, this.#putSeq[ticket]]);
+    }
+    if (suspects.length === 0) return;
+    setTimeout(() => {
+      for (const [ticket, entry, seq] of suspects) {
+        if (this.#entries[ticket] !== entry || this.#putSeq[ticket] !== seq || entry.settled) continue;
+        if (Atomics.compareExchange(this.#control, ticket, QUEUED, CANCELLED) !== QUEUED) continue;
+        this.#failed++;
+        this.#settle(entry, false, died()); // its ticket stays out: no thread will return it
+      }
+    }, ORPHAN_GRACE_MS).unref();
+  }
+
+  /** A worker could not load the task module: refuse everything, queued or waiting. */
+  #breakPool(record: WorkerRecord): void {
+    const error =
+      record.error instanceof TaskModuleError
+        ? record.error
+        : new TaskModuleError(this.#settings.module.href, 'its worker could not start', record.error);
+    if (this.#broken === undefined) {
+      this.#broken = error;
+      this.#readyReject(error);
+    }
+    for (const other of this.#workers) other?.worker.terminate();
+    void this.close({ immediate: true });
+  }
+
+  /**
+   * Ends the worker whose thread id is `threadId` at once (for a task stuck in a loop): its
+   * running task rejects with a WorkerDiedError, its unstarted tasks go back to the queue, and
+   * a fresh worker takes its place. False if no worker of the pool has that id.
+   */
+  async terminateWorker(threadId: number): Promise<boolean> {
+    const record = this.#workers.find((r) => r?.threadId === threadId);
+    if (record === undefined) return false;
+    record.terminated = true;
+    await record.worker.terminate();
+    await record.exited;
+    return true;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Closing
+
+  /**
+   * Stops taking tasks (run() and map() reject with QueueClosedError; calls still waiting for
+   * room are refused), lets the queued and running tasks finish, then ends the workers. With
+   * `{ immediate: true }` the queued tasks are refused too (each run() rejects with a
+   * QueueClosedError carrying its task, and the promise resolves with them), and running tasks'
+   * signals are aborted. Resolves once every worker has exited.
+   */
+  close(options?: { immediate?: boolean }): Promise<Task[]> {
+    if (options !== undefined && (options === null || typeof options !== 'object')) {
+      return Promise.reject(new TypeError(`close(): options must be an object, got ${describe(options)}`));
+    }
+    const immediate = options?.immediate ?? false;
+    if (typeof immediate !== 'boolean') {
+      return Promise.reject(
+        new TypeError(`close(): immediate must be a boolean, got ${describe(immediate)}`),
+      );
+    }
+    this.#closed = true;
+    for (const record of this.#workers) record?.worker.ref(); // close() is awaited: keep the process up
+    for (let i = this.#waitingHead; i < this.#waiting.length; i++) {
+      const entry = this.#waiting[i];
+      this.#settle(entry, false, this.#closedError(entry.task));
+    }
+    this.#putting?.abort.abort();
+    if (immediate && !this.#immediate) this.#closeNow();
+    this.#closing ??= this.#finish();
+    return this.#closing;
+  }
+
+  /** close({ immediate: true }): refuses what is queued, aborts what runs. */
+  #closeNow(): void {
+    this.#immediate = true;
+    const control = this.#control;
+    const handBack = (ticket: number) => {
+      if (Atomics.load(control, ticket) === FREE) return; // handed back already (a put raced with the close)
+      const entry = this.#entries[ticket];
+      this.#entries[ticket] = undefined;
+      Atomics.store(control, ticket, FREE);
+      this.#free.push(ticket);
+      if (entry !== undefined && !entry.settled) {
+        this.#handedBack.push(entry.task as Task);
+        this.#cancelled++;
+        this.#settle(entry, false, this.#closedError(entry.task));
+      }
+    };
+    for (const ticket of this.#tasks.close({ immediate: true })) handBack(ticket);
+    for (const ticket of this.#requeue.splice(0)) handBack(ticket);
+    for (let ticket = 0; ticket < this.#settings.tickets; ticket++) {
+      const entry = this.#entries[ticket];
+      if (entry === undefined || entry.settled) continue;
+      const state = Atomics.load(control, ticket);
+      if (slotOf(state) >= 0 && !isRunning(state)) {
+        if (Atomics.compareExchange(control, ticket, state, CANCELLED) === state) {
+          this.#handedBack.push(entry.task as Task);
+          this.#cancelled++;
+          this.#settle(entry, false, this.#closedError(entry.task));
+        }
+      } else if (isRunning(state)) {
+        this.#workers[slotOf(state)]?.worker.postMessage({ abort: ticket } satisfies AbortMessage);
+      }
+    }
+  }
+
+  async #finish(): Promise<Task[]> {
+    // Let queued and running tasks finish (cancelled ones left in the queue are skipped by the
+    // workers as they drain it; aborted ones still running end with their worker).
+    await new Promise<void>((resolve) => {
+      this.#drained = resolve;
+      this.#checkDrained();
+    });
+    this.#stopping = true;
+    this.#putting?.abort.abort();
+    this.#tasks.close();
+    await Promise.all(this.#workers.map((record) => record?.exited));
+    return this.#handedBack;
+  }
+
+  #checkDrained(): void {
+    if (this.#drained === undefined || this.#unsettled > 0) return;
+    const resolve = this.#drained;
+    this.#drained = undefined;
+    resolve();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Stats
+
+  /** A snapshot of the queue, the tasks and each worker. */
+  get stats(): PoolStats {
+    const workers = [];
+    for (const record of this.#workers) {
+      if (record === undefined) continue;
+      workers.push(
+        workerStats(this.#control, this.#counters, record.slot, record.threadId, record.startedAt),
+      );
+    }
+    let waiting = 0;
+    for (let i = this.#waitingHead; i < this.#waiting.length; i++) if (!this.#waiting[i].settled) waiting++;
+    return {
+      threads: this.#settings.threads,
+      queued: this.#tasks.size,
+      waiting,
+      running: countRunning(this.#control, this.#counters, this.#settings.threads),
+      completed: this.#completed,
+      failed: this.#failed,
+      cancelled: this.#cancelled,
+      workers,
+    };
+  }
+}

@@ -1,0 +1,31 @@
+// The errors BoundedBuffer throws, with the details that say what happened to the items.
+import { BufferCorruptedError, QueueClosedError } from '../../errors.js';
+
+export function closedForPut(item: unknown): QueueClosedError {
+  return new QueueClosedError('cannot put: the buffer is closed', { item });
+}
+
+export function closedForPutMany(list: unknown[], done: number): QueueClosedError {
+  return new QueueClosedError(`cannot put: the buffer is closed (${done} of ${list.length} items were put)`, {
+    items: list.slice(done),
+  });
+}
+
+export function closedForGet(): QueueClosedError {
+  return new QueueClosedError('cannot get: the buffer is closed and drained');
+}
+
+/** A shared word holds a value that no thread of a BoundedBuffer could have written. */
+export function corrupted(word: string, value: number): BufferCorruptedError {
+  return new BufferCorruptedError(
+    `BoundedBuffer memory is corrupted: ${word} holds ${value}, which no thread could have written`,
+  );
+}
+
+/** Attaches the items a call did not put (or took and could not hand over) to its error. */
+export function withItems(error: unknown, list: unknown[], done: number): unknown {
+  if (error !== null && typeof error === 'object' && Object.isExtensible(error)) {
+    Object.defineProperty(error, 'items', { value: list.slice(done), configurable: true, enumerable: false });
+  }
+  return error;
+}

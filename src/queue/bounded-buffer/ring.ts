@@ -1,0 +1,375 @@
+// BoundedBuffer's ring: claiming positions, publishing and freeing slots, and position arithmetic.
+//
+// Design
+// ------
+// The producer–consumer problem's textbook answer guards a ring with three semaphores: `empty`
+// (free slots), `full` (filled slots) and one `mutex` around the ring. Two counters and a lock
+// shared by every thread would bounce the same three cache lines between cores on every put and
+// get, so this ring uses none of them. Every slot carries its own stamp that says "free for the
+// put at position p" or "holds the item of position p", and positions are claimed with a
+// compare-and-swap (the bounded MPMC queue of Dmitry Vyukov, as in crossbeam's array channel):
+//
+//   put:  p = TAIL; stamp[p] === p (free)?        → CAS TAIL p→p+1 (claim) → write → stamp = p + 1 (publish)
+//   get:  h = HEAD; stamp[h] === h + 1 (filled)?  → CAS HEAD h→h+1 (claim) → read  → stamp = h + ONE_LAP (free)
+//
+// A put finding its slot still filled from the last lap sees the buffer full; a get finding its
+// slot not yet filled sees it empty. Either sleeps on that very stamp (sleep.ts): it sets the
+// stamp's WAITING bit, re-checks, then waits on the marked value. Whoever changes a stamp does so
+// with `Atomics.exchange`, and notifies only when the old value carried the bit, so the common path
+// never pays for a notify. Batches claim several consecutive positions in one CAS, after checking
+// each of their stamps.
+//
+// A position packs a lap and an index: position = lap * ONE_LAP + index, with ONE_LAP the power
+// of two above capacity. Positions live in 31 bits and wrap at 2^31, which ONE_LAP divides, so
+// every test is an equality and wrap-around is harmless. Bit 31 of TAIL is the CLOSED mark; bit
+// 31 of a stamp is its WAITING bit.
+//
+// Fairness: none between a batch and single calls. A putMany of n items claims its n positions in
+// one CAS once all n slots are free; single puts claim one free slot at a time, so a stream of
+// single puts that keeps the buffer nearly full can keep a waiting batch waiting for ever (the
+// same holds for getMany, which takes what is there, so it never waits behind singles). Among
+// calls of one size, the first to find its slot free wins; there is no line.
+//
+// Invariants (lock free):
+//   HEAD <= TAIL <= HEAD + capacity                    (in sequence order)
+//   positions in [HEAD, TAIL) are claimed by puts; each is got exactly once, in position order
+//   stamp[i] === p           ⇔ slot i is free for the put at position p      (ignoring WAITING)
+//   stamp[i] === p + 1       ⇔ slot i holds the item put at position p, not yet claimed or read
+//   WAITING set on stamp[i]  ⇐ some thread sleeps (or is about to) on stamp[i]
+//   TAIL has the CLOSED mark ⇒ no put claims a position any more (claims CAS against the mark)
+//   a get reports "closed and drained" only when TAIL is marked and HEAD === TAIL without the mark
+// Memory: writing an item happens-before the store that publishes its stamp, which happens-before
+// the get that reads that stamp and then the item (all stamp accesses are Atomics).
+//
+// Each claiming CAS is preceded by a record in this thread's intents entry (sync/intents.ts), so
+// that recover() can tell whether a dead thread's claim went through (recovery.ts).
+
+import { AT, INTENT, type IntentsTable, UNTRACKED } from '../../sync/intents.js';
+import { corrupted } from './failures.js';
+import { CLOSED_MARK, HEAD, type Layout, POSITION_MASK, STAMPS, TAIL, TOMBSTONES } from './layout.js';
+import { skipDeadPut } from './recovery.js';
+import { type Attempt, awaitChange, WAITING } from './sleep.js';
+
+/** A claim's answer besides a position (positions are never negative): nothing claimed now. */
+export const NONE = -1;
+/** A claim's answer: the buffer is closed (puts), so nothing was claimed. */
+export const CLOSED = -2;
+
+/** The ring's shared words in one buffer's memory, seen from one thread (one view). */
+export class Ring {
+  readonly i32: Int32Array;
+  readonly capacity: number;
+  readonly oneLap: number;
+  /** Positions in one period of 2^31: laps × capacity. Sequence numbers count modulo it. */
+  readonly period: number;
+  readonly intents: IntentsTable;
+  // This thread's guesses: the first CAS tries them without a load.
+  #tailGuess = 0;
+  #headGuess = 0;
+  /** Word index of this view's intents entry; 0 until its first claim, UNTRACKED if the table was full. */
+  #entry = 0;
+  /** The INTENT word this view last wrote to its entry (to skip rewriting the same size). */
+  #intent = 0;
+
+  constructor(i32: Int32Array, layout: Layout, intents: IntentsTable) {
+    this.i32 = i32;
+    this.capacity = layout.capacity;
+    this.oneLap = layout.oneLap;
+    this.period = ((POSITION_MASK + 1) / layout.oneLap) * layout.capacity;
+    this.intents = intents;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Positions
+
+  /** The position n after `position` (n <= capacity). */
+  advance(position: number, n: number): number {
+    const oneLap = this.oneLap;
+    const index = (position & (oneLap - 1)) + n;
+    if (index < this.capacity) return position + n;
+    return ((position & ~(oneLap - 1)) + oneLap + index - this.capacity) & POSITION_MASK;
+  }
+
+  /** The position before `position`. */
+  previous(position: number): number {
+    const mask = this.oneLap - 1;
+    if ((position & mask) > 0) return position - 1;
+    return ((position & ~mask) - this.oneLap + this.capacity - 1) & POSITION_MASK;
+  }
+
+  /** Items put before `position`, modulo the period. */
+  sequence(position: number): number {
+    return Math.floor(position / this.oneLap) * this.capacity + (position & (this.oneLap - 1));
+  }
+
+  /** How far sequence number `to` is past `from`, modulo the period. */
+  distance(from: number, to: number): number {
+    const period = this.period;
+    return (((to - from) % period) + period) % period;
+  }
+
+  /** Items put (or being put) and not yet got: a snapshot. */
+  size(): number {
+    // HEAD first: TAIL read later is at or past it, so the distance never goes negative (it would
+    // wrap to about 2^30); gets and puts between the two loads can only make it too large.
+    const head = Atomics.load(this.i32, HEAD);
+    const tail = Atomics.load(this.i32, TAIL) & POSITION_MASK;
+    return Math.min(this.distance(this.sequence(head), this.sequence(tail)), this.capacity);
+  }
+
+  closed(): boolean {
+    return (Atomics.load(this.i32, TAIL) & CLOSED_MARK) !== 0;
+  }
+
+  /** Whether TAIL is marked closed and every claimed position has been got. */
+  drained(): boolean {
+    const tail = Atomics.load(this.i32, TAIL);
+    return (tail & CLOSED_MARK) !== 0 && (tail & POSITION_MASK) === Atomics.load(this.i32, HEAD);
+  }
+
+  /** Whether every claimed position has been got (TAIL === HEAD, ignoring the mark). */
+  emptied(): boolean {
+    return (Atomics.load(this.i32, TAIL) & POSITION_MASK) === Atomics.load(this.i32, HEAD);
+  }
+
+  /** Whether the slot of `position` holds its item (published, not yet freed). */
+  filled(position: number): boolean {
+    return (Atomics.load(this.i32, STAMPS + (position & (this.oneLap - 1))) & POSITION_MASK) === position + 1;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Claims
+
+  /**
+   * Claims n consecutive free slots at TAIL: returns the first position, CLOSED, or NONE when they
+   * are not all free (the buffer is too full; `attempt`, if given, says where to sleep).
+   *
+   * A slot still holding last lap's item is "full" only if no get has claimed that item yet; if
+   * one has, the get is in the middle of reading it. A try call (`patience` > 0) waits for it to
+   * free the slot, as a lock-based queue would wait for the lock, so that `tryPut` reports full
+   * only when it is; but for `patience` ms at most, since that get's thread may have died. A
+   * blocking call (`patience` 0) sleeps on that slot like any waiter.
+   */
+  claimPut(n: number, patience: number, attempt: Attempt | undefined): number {
+    const i32 = this.i32;
+    const mask = this.oneLap - 1;
+    let tail = this.#tailGuess;
+    let waitingSince = 0;
+    for (;;) {
+      if ((tail & CLOSED_MARK) !== 0) return CLOSED;
+      let position = tail;
+      let k = 0;
+      for (; k < n; k++) {
+        const at = STAMPS + (position & mask);
+        const stamp = Atomics.load(i32, at);
+        const value = stamp & POSITION_MASK;
+        if (value === position) {
+          position = this.advance(position, 1);
+          continue;
+        }
+        if (tail !== Atomics.load(i32, TAIL)) break; // TAIL moved on (or our guess was stale): look again
+        // Legal here: last lap's item (filled, or still being written by a slow put).
+        const lastLap = (position - this.oneLap) & POSITION_MASK;
+        const filled = value === ((lastLap + 1) & POSITION_MASK);
+        if (!filled && value !== lastLap) throw corrupted(`slot ${position & mask}`, stamp);
+        if (this.claimedByGet(lastLap)) {
+          // A get is reading last lap's item, or a getter skipped last lap's dropped put (see
+          // skipDeadPut): either frees the slot soon.
+          if (patience === 0 || (waitingSince !== 0 && performance.now() - waitingSince >= patience)) {
+            if (attempt !== undefined) attempt.blockedAt(at, stamp);
+            return NONE;
+          }
+          if (waitingSince === 0) waitingSince = performance.now();
+          awaitChange(i32, at, stamp);
+          break;
+        }
+        // Last lap's put, unpublished: in progress (the buffer is full), unless it died and
+        // recover() made it a tombstone: then skip it, as a getter would, and look again.
+        if (!filled && Atomics.load(i32, TOMBSTONES) !== 0 && skipDeadPut(this, lastLap)) break;
+        if (attempt !== undefined) attempt.blockedAt(at, stamp);
+        return NONE;
+      }
+      if (k < n) {
+        tail = Atomics.load(i32, TAIL);
+        this.checkPosition(tail & POSITION_MASK, 'TAIL', tail);
+        continue;
+      }
+      this.#intend(n, tail);
+      const seen = Atomics.compareExchange(i32, TAIL, tail, position);
+      if (seen === tail) {
+        this.#tailGuess = position;
+        return tail;
+      }
+      this.#forget();
+      tail = seen;
+    }
+  }
+
+  /**
+   * Claims up to `max` consecutive filled slots at HEAD: returns the first position (and, for
+   * `max` > 1, sets `attempt.claimed`), or NONE when the first is not filled (`attempt`, if given,
+   * says where to sleep).
+   *
+   * A slot at HEAD that a put has claimed but not yet filled is not "empty": the put is in the
+   * middle of writing. A try call (`patience` > 0) waits for it to publish, so that `tryGet`
+   * reports empty only when it is; but for `patience` ms at most, since that put's thread may have
+   * died. A blocking call (`patience` 0) sleeps on that slot like any waiter.
+   */
+  claimGet(max: number, patience: number, attempt: Attempt | undefined): number {
+    const i32 = this.i32;
+    const mask = this.oneLap - 1;
+    let head = this.#headGuess;
+    let waitingSince = 0;
+    for (;;) {
+      let position = head;
+      let n = 0;
+      let stamp = 0;
+      while (n < max) {
+        stamp = Atomics.load(i32, STAMPS + (position & mask));
+        if ((stamp & POSITION_MASK) !== position + 1) break;
+        n++;
+        position = this.advance(position, 1);
+      }
+      if (n > 0) {
+        this.#intend(-n, head);
+        const seen = Atomics.compareExchange(i32, HEAD, head, position);
+        if (seen === head) {
+          this.#headGuess = position;
+          if (attempt !== undefined) attempt.claimed = n;
+          return head;
+        }
+        this.#forget();
+        head = seen;
+        continue;
+      }
+      if (head !== Atomics.load(i32, HEAD)) {
+        head = Atomics.load(i32, HEAD); // moved on (or our guess was stale): look again
+        this.checkPosition(head, 'HEAD', head);
+        continue;
+      }
+      const at = STAMPS + (head & mask);
+      const value = stamp & POSITION_MASK;
+      // Free for the put at `head`; or last lap's item still being read by a get; or last lap's
+      // dropped put, being freed by the thread that skipped it (skipDeadPut). In the last two no
+      // put can have claimed `head` yet (its slot is not free): empty.
+      const lastLap = (head - this.oneLap) & POSITION_MASK;
+      if (value !== head && value !== ((lastLap + 1) & POSITION_MASK) && value !== lastLap)
+        throw corrupted(`slot ${head & mask}`, stamp);
+      if (value === lastLap && (Atomics.load(i32, TAIL) & POSITION_MASK) !== head)
+        throw corrupted('HEAD', head); // only a skipper moves HEAD past an unpublished put, and TAIL is there
+      const putInProgress = value === head && (Atomics.load(i32, TAIL) & POSITION_MASK) !== head;
+      // A put has claimed this slot and is writing it, unless it died: then skip its claim.
+      if (putInProgress && Atomics.load(i32, TOMBSTONES) !== 0 && skipDeadPut(this, head)) continue;
+      if (
+        putInProgress &&
+        patience !== 0 &&
+        (waitingSince === 0 || performance.now() - waitingSince < patience)
+      ) {
+        if (waitingSince === 0) waitingSince = performance.now();
+        awaitChange(i32, at, stamp);
+        continue;
+      }
+      if (attempt !== undefined) attempt.blockedAt(at, stamp);
+      return NONE;
+    }
+  }
+
+  /** Whether a get has claimed the item put at `position` (HEAD has passed it). */
+  claimedByGet(position: number): boolean {
+    const head = Atomics.load(this.i32, HEAD);
+    const passed = this.distance(this.sequence(position), this.sequence(head));
+    return passed > 0 && passed <= this.capacity;
+  }
+
+  /** Throws if a position read from shared memory is not one this buffer can have. */
+  checkPosition(position: number, word: string, raw: number): void {
+    if ((position & (this.oneLap - 1)) >= this.capacity) throw corrupted(word, raw);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Stamps
+
+  /** Sets a stamp to `value` and wakes its sleepers, if the old value says there are any. */
+  setStamp(at: number, value: number): void {
+    if ((Atomics.exchange(this.i32, at, value) & WAITING) !== 0) Atomics.notify(this.i32, at);
+  }
+
+  /** Publishes the item written at `position` to getters. */
+  publishAt(position: number): void {
+    this.setStamp(STAMPS + (position & (this.oneLap - 1)), position + 1); // publish the item to getters
+  }
+
+  /** Frees the slot of `position`, whose item was taken, for the put one lap later. */
+  freeAt(position: number): void {
+    // publish: free for the next lap
+    this.setStamp(STAMPS + (position & (this.oneLap - 1)), (position + this.oneLap) & POSITION_MASK);
+  }
+
+  /**
+   * Publishes n written positions that end at `last`, last to first: a getter at the first
+   * position sees the whole batch appear at once (and only that last store may have a sleeper to
+   * notify), instead of waking for every item.
+   */
+  publishBack(last: number, n: number): void {
+    let p = last;
+    for (let k = n - 1; k >= 0; k--) {
+      this.publishAt(p); // publish this item to getters
+      p = this.previous(p);
+    }
+  }
+
+  /** Frees n taken positions that end at `last`, last to first (for the reason publishBack gives). */
+  freeBack(last: number, n: number): void {
+    let p = last;
+    for (let k = n - 1; k >= 0; k--) {
+      this.freeAt(p); // publish: free for the next lap
+      p = this.previous(p);
+    }
+  }
+
+  /** Marks TAIL closed: no put claims a position after this. */
+  close(): void {
+    Atomics.or(this.i32, TAIL, CLOSED_MARK); // publish the close
+  }
+
+  /** Wakes every sleeper: clears each WAITING bit (so a sleeper about to wait sees a change) and notifies. */
+  wakeAllSleepers(): void {
+    const i32 = this.i32;
+    for (let at = STAMPS; at < STAMPS + this.capacity; at++) {
+      const stamp = Atomics.load(i32, at);
+      if ((stamp & WAITING) === 0) continue;
+      Atomics.compareExchange(i32, at, stamp, stamp & POSITION_MASK); // if it changed, the changer notified
+      Atomics.notify(i32, at);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Intents (see recovery.ts)
+
+  /** Records the claim this thread is about to make with a CAS: +n puts or -n gets at `position`. */
+  #intend(claim: number, position: number): void {
+    let entry = this.#entry;
+    if (entry <= 0) {
+      if (entry === UNTRACKED) return;
+      entry = this.intents.enter(this);
+      this.#entry = entry;
+      this.#intent = 0;
+      if (entry === UNTRACKED) return;
+    }
+    const i32 = this.i32;
+    // Plain stores: the claiming CAS that follows (a full barrier) publishes them.
+    if (this.#intent !== claim) {
+      i32[entry + INTENT] = claim;
+      this.#intent = claim;
+    }
+    i32[entry + AT] = position;
+  }
+
+  /** The claim's CAS failed: this thread claims nothing now. */
+  #forget(): void {
+    const entry = this.#entry;
+    if (entry <= 0) return;
+    this.i32[entry + INTENT] = 0;
+    this.#intent = 0;
+  }
+}

@@ -1,0 +1,585 @@
+// RedisBuffer: conveyor's bounded buffer on Redis, shared by processes and machines. Producers wait
+// while it is full, consumers while it is empty, both without polling (wake.ts); every get is
+// under a lease (leases.ts) so that an item whose consumer died is delivered again.
+//
+// Invariants (the server-side ones are in scripts.ts):
+// - Every change to the queue is one script call, atomic on the server; this class keeps only
+//   per-handle state: the leases it holds, its FIFO of plain gets for taskDone(), its waiters.
+// - A put is identified by the id of its first item; a script call resent after a dropped
+//   connection finds that id and reports the put done instead of doing it twice.
+// - A put or get that ends by timeout or abort ends only between script calls, after its waiter
+//   was withdrawn (PASS): a put that failed never appears later, a get that failed took nothing.
+import { randomBytes } from 'node:crypto';
+import type { Redis, RedisOptions } from 'ioredis';
+import { QueueClosedError, TaskDoneError } from '../errors.js';
+import { checkInteger, checkOptions, describe } from '../internal/validate.js';
+import type { AsyncQueue } from '../queue/async-queue.js';
+import type { Codec, CodecName } from '../queue/codec.js';
+import type { CloseOptions, TryGetResult } from '../queue/queue.js';
+import { Deadline, type WaitOptions } from '../sync/deadline.js';
+import { AckBatcher } from './acks.js';
+import { checkUrl, connect, safeUrl } from './connect.js';
+import { ItemDecodeError, QueueMismatchError } from './errors.js';
+import { type ItemCodec, itemCodec } from './item-codec.js';
+import { checkName, keyPrefix, scriptKeys, wakeKey } from './keys.js';
+import { LeaseKeeper } from './leases.js';
+import { SCRIPTS, type ScriptName } from './scripts.js';
+import { type Fetched, Takers } from './takers.js';
+import { RECHECK_MS, type Waiter, WakeHub } from './wake.js';
+
+/** Most items one script call moves (Lua's stack bounds the arguments of one command). */
+export const MAX_BATCH = 1000;
+export const MAX_REDIS_CAPACITY = 2 ** 31 - 1;
+/** How long a put's id is remembered, so a resent put is not done twice. */
+const DEDUPE_MS = 10 * 60_000;
+
+export interface RedisBufferOptions<T> {
+  /** The queue's name: every key is under `<keyPrefix>:{<name>}:`. */
+  name: string;
+  /** Most items buffered (not counting items being processed under a lease). */
+  capacity: number;
+  /** `redis://[user:password@]host:port[/db]` or `rediss://…` for TLS (default redis://127.0.0.1:6379). */
+  url?: string;
+  /** Options passed through to ioredis (tls, username, password, …). */
+  redis?: RedisOptions;
+  /** A built-in codec name (default 'json') or `{ encode, decode }`. */
+  codec?: CodecName | Codec<T>;
+  /** Largest encoded item in bytes (default 65536); larger ones are refused, or dead-lettered when read. */
+  slotBytes?: number;
+  /** How long a get's lease lasts without renewal, in ms (default 30000); renewed every third of it. */
+  leaseMs?: number;
+  /** Deliveries before an item whose lease keeps running out goes to the dead-letter list (default 5). */
+  maxAttempts?: number;
+  /** Milliseconds to connect and authenticate before failing (default 5000). */
+  connectTimeout?: number;
+  /** First part of every key (default 'conveyor'). */
+  keyPrefix?: string;
+  /** Told about each item moved to the dead-letter list by this handle (undecodable, oversize). */
+  onDeadLetter?: (letter: DeadLetter) => void;
+}
+
+/** An item taken under a lease: say you finished it with `ack()`. */
+export interface Lease<T> {
+  readonly id: string;
+  readonly value: T;
+  /** 1 on first delivery, 2 after one lease ran out, … */
+  readonly attempt: number;
+  /** Marks the item done; false if its lease had run out and it went to another consumer. */
+  ack(): Promise<boolean>;
+  /** Hands the item back now, to be delivered again ahead of newer items. */
+  release(): Promise<boolean>;
+}
+
+export interface DeadLetter {
+  readonly id: string;
+  /** The stored bytes (undefined if they were missing). */
+  readonly payload: Buffer | undefined;
+  readonly reason: string;
+  readonly attempts: number;
+}
+
+interface Raw {
+  id: string;
+  payload: Buffer | null;
+  attempt: number;
+  token: string;
+}
+
+type Script = (...args: (string | number | Buffer)[]) => Promise<unknown>;
+
+export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
+  readonly name: string;
+  readonly capacity: number;
+  /** Counts for this handle: redeliveries it got, items it dead-lettered, leases it lost. */
+  readonly stats = { redelivered: 0, deadLettered: 0 };
+  readonly #redis: Redis;
+  readonly #prefix: string;
+  readonly #keys: string[];
+  readonly #handle: string;
+  readonly #codec: ItemCodec<T>;
+  readonly #leaseMs: number;
+  readonly #maxAttempts: number;
+  readonly #leases: LeaseKeeper;
+  readonly #hub: WakeHub;
+  readonly #takers: Takers<Lease<T>>;
+  readonly #acks: AckBatcher;
+  #takeWaiter: Waiter | undefined;
+  readonly #onDeadLetter: ((letter: DeadLetter) => void) | undefined;
+  /** Plain gets not yet marked done, oldest first (what taskDone() acknowledges). */
+  readonly #unacked: { id: string; token: string }[] = [];
+  #nextPut = 0;
+  #closed = false;
+
+  private constructor(redis: Redis, options: Resolved<T>) {
+    this.#redis = redis;
+    this.name = options.name;
+    this.capacity = options.capacity;
+    this.#prefix = options.prefix;
+    this.#keys = scriptKeys(options.prefix);
+    this.#handle = randomBytes(6).toString('hex');
+    this.#codec = options.codec;
+    this.#leaseMs = options.leaseMs;
+    this.#maxAttempts = options.maxAttempts;
+    this.#onDeadLetter = options.onDeadLetter;
+    for (const [name, lua] of Object.entries(SCRIPTS)) redis.defineCommand(name, { numberOfKeys: 12, lua });
+    const interval = Math.max(50, Math.min(Math.floor(options.leaseMs / 3), 5_000));
+    this.#leases = new LeaseKeeper(
+      async (pairs) =>
+        (await this.#call('cvRenew', options.leaseMs, this.#handle, interval * 3, ...pairs)) as string[],
+      interval,
+    );
+    this.#hub = new WakeHub(redis, this.#handle, wakeKey(options.prefix, this.#handle), () => {
+      void this.#call('cvPass', '', '').catch(() => {});
+    });
+    this.#acks = new AckBatcher(async (pairs) => (await this.#call('cvAck', ...pairs)) as number[]);
+    this.#takers = new Takers<Lease<T>>(
+      () => (this.#takeWaiter ??= this.#hub.waiter('gw')),
+      {
+        fetch: (want, entry, retry) => this.#fetch(want, entry, retry),
+        release: async (leases) => {
+          await Promise.all(leases.map((lease) => lease.release()));
+        },
+        withdraw: async (entry) => {
+          await this.#call('cvPass', 'gw', entry);
+        },
+        closed: () => {
+          this.#closed = true;
+        },
+      },
+      MAX_BATCH,
+    );
+  }
+
+  /**
+   * Connects, checks the credentials, and opens the queue `name` (creating it with this capacity
+   * and codec, or checking that the existing one has them). Throws RedisConnectError within
+   * `connectTimeout` when the server cannot be reached or refuses the credentials.
+   */
+  static async open<T = unknown>(options: RedisBufferOptions<T>): Promise<RedisBuffer<T>> {
+    const resolved = resolve(options);
+    const redis = await connect(resolved.url, resolved.connectTimeout, options.redis);
+    try {
+      const buffer = new RedisBuffer<T>(redis, resolved);
+      const stored = (await buffer.#call(
+        'cvOpen',
+        resolved.capacity,
+        resolved.codec.name,
+        resolved.slotBytes,
+      )) as string[] | null;
+      const [capacity, codec, slotBytes, closed] = stored ?? [];
+      if (
+        Number(capacity) !== resolved.capacity ||
+        codec !== resolved.codec.name ||
+        Number(slotBytes) !== resolved.slotBytes
+      ) {
+        throw new QueueMismatchError(
+          `queue '${resolved.name}' at ${safeUrl(resolved.url)} exists with capacity ${capacity}, codec '${codec}', slotBytes ${slotBytes}; this call asked for capacity ${resolved.capacity}, codec '${resolved.codec.name}', slotBytes ${resolved.slotBytes}`,
+        );
+      }
+      buffer.#closed = closed === '1';
+      await buffer.#leases.start();
+      return buffer;
+    } catch (error) {
+      redis.disconnect();
+      throw error;
+    }
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Items buffered now (items under a lease not counted). */
+  async size(): Promise<number> {
+    return this.#redis.llen(this.#keys[1]);
+  }
+
+  /** Items being processed under a lease now, by any process. */
+  async inFlight(): Promise<number> {
+    return this.#redis.zcard(this.#keys[3]);
+  }
+
+  /** Wake tokens this handle's waiters received (each a blocking-pop reply). */
+  get wakeUps(): number {
+    return this.#hub.tokens;
+  }
+
+  /** Leases this handle found lost at renewal (their items went to another consumer). */
+  get leasesLost(): number {
+    return this.#leases.lost;
+  }
+
+  #call(name: ScriptName, ...args: (string | number | Buffer)[]): Promise<unknown> {
+    const fn = (this.#redis as unknown as Record<string, Script>)[name];
+    return fn.call(this.#redis, ...this.#keys, this.#prefix, ...args);
+  }
+
+  #callBuffer(name: ScriptName, ...args: (string | number | Buffer)[]): Promise<unknown> {
+    const fn = (this.#redis as unknown as Record<string, Script>)[`${name}Buffer`];
+    return fn.call(this.#redis, ...this.#keys, this.#prefix, ...args);
+  }
+
+  // ---- putting ----
+
+  async put(item: T, options?: WaitOptions): Promise<void> {
+    const deadline = new Deadline(options);
+    deadline.throwIfAborted();
+    const encoded = this.#codec.encode(item);
+    const done = await this.#putEncoded([encoded], deadline);
+    if (!done) throw new QueueClosedError('put on a closed queue', { item });
+  }
+
+  async tryPut(item: T): Promise<boolean> {
+    const encoded = this.#codec.encode(item);
+    const result = await this.#putEncoded([encoded], new Deadline({ timeout: 0 }), true);
+    if (result === false) throw new QueueClosedError('tryPut on a closed queue', { item });
+    return result === true;
+  }
+
+  async putMany(items: Iterable<T>, options?: WaitOptions): Promise<void> {
+    const deadline = new Deadline(options);
+    const all = [...items];
+    deadline.throwIfAborted();
+    const encoded = all.map((item) => this.#codec.encode(item)); // all checked before any is sent
+    const chunk = Math.min(this.capacity, MAX_BATCH);
+    for (let start = 0; start < all.length; start += chunk) {
+      try {
+        const done = await this.#putEncoded(encoded.slice(start, start + chunk), deadline);
+        if (!done) throw new QueueClosedError('putMany on a closed queue', { items: all.slice(start) });
+      } catch (error) {
+        if (error instanceof QueueClosedError) throw error;
+        if (error instanceof Error && start > 0) Object.assign(error, { items: all.slice(start) });
+        throw error;
+      }
+    }
+  }
+
+  /**
+   * Puts a batch (at most the capacity) all or nothing. True when put, false when the queue is
+   * closed; with `tryOnly`, 'full' instead of waiting.
+   */
+  async #putEncoded(
+    batch: (string | Buffer)[],
+    deadline: Deadline,
+    tryOnly = false,
+  ): Promise<boolean | 'full'> {
+    const first = this.#nextPut;
+    this.#nextPut += batch.length;
+    const pairs: (string | Buffer)[] = [];
+    for (let i = 0; i < batch.length; i++)
+      pairs.push(`${this.#handle}-${(first + i).toString(36)}`, batch[i]);
+    const waits = !tryOnly && deadline.timeout !== 0;
+    const waiter = waits ? this.#hub.waiter('pw', batch.length) : undefined;
+    let retry = '0';
+    try {
+      for (;;) {
+        const result = (await this.#call('cvPut', waiter?.entry ?? '', retry, DEDUPE_MS, ...pairs)) as number;
+        if (result === 1 || result === 2) return true;
+        if (result === -1) {
+          this.#closed = true;
+          return false;
+        }
+        if (tryOnly) return 'full';
+        if (waiter === undefined) throw deadline.timeoutError('put');
+        await this.#wait(waiter, deadline, 'put', Number.POSITIVE_INFINITY);
+        retry = '1';
+      }
+    } finally {
+      if (waiter !== undefined) this.#hub.remove(waiter);
+    }
+  }
+
+  /** Waits for a wake token; on timeout or abort withdraws the waiter and throws. */
+  async #wait(waiter: Waiter, deadline: Deadline, what: string, untilLease: number): Promise<void> {
+    const remaining = deadline.remaining();
+    const outcome =
+      remaining === 0
+        ? 'timeout'
+        : await waiter.wait(Math.min(remaining, untilLease, RECHECK_MS), deadline.signal);
+    if (outcome === 'woken') return;
+    if (outcome === 'timeout' && deadline.remaining() > 0) return; // a re-check, not the end
+    await this.#call('cvPass', waiter.list, waiter.entry);
+    if (outcome === 'aborted') throw deadline.signal!.reason;
+    throw deadline.timeoutError(what);
+  }
+
+  // ---- getting ----
+
+  /** Takes 1..max items under a lease; throws QueueClosedError once closed and drained. */
+  async #take(max: number, deadline: Deadline, tryOnly = false): Promise<Lease<T>[] | undefined> {
+    return this.#takers.take(Math.min(max, MAX_BATCH), deadline, tryOnly);
+  }
+
+  /** One GET script call for the coalesced gets of this handle (takers.ts). */
+  async #fetch(want: number, entry: string, retry: boolean): Promise<Fetched<Lease<T>>> {
+    for (;;) {
+      const reply = (await this.#callBuffer(
+        'cvGet',
+        entry,
+        retry ? '1' : '0',
+        want,
+        this.#leaseMs,
+        this.#maxAttempts,
+        this.#handle,
+      )) as (number | Buffer | null)[];
+      if (reply[0] === -1) return { kind: 'closed' };
+      if (reply[0] === 0) {
+        const ms = reply[1] as number;
+        return { kind: 'empty', untilLease: ms < 0 ? Number.POSITIVE_INFINITY : ms + 5 };
+      }
+      const leases = await this.#accept(reply);
+      if (leases.length > 0) return { kind: 'items', leases };
+      retry = false; // everything taken was dead-lettered: look again
+    }
+  }
+
+  /** Decodes what a GET returned; what cannot be decoded goes to the dead-letter list. */
+  async #accept(reply: (number | Buffer | null)[]): Promise<Lease<T>[]> {
+    const token = (reply[1] as Buffer).toString();
+    const leases: Lease<T>[] = [];
+    for (let i = 2; i < reply.length; i += 3) {
+      const raw: Raw = {
+        id: (reply[i] as Buffer).toString(),
+        payload: reply[i + 1] as Buffer | null,
+        attempt: reply[i + 2] as number,
+        token,
+      };
+      this.#leases.held.set(raw.id, token);
+      let value: T;
+      try {
+        value = this.#codec.decode(raw.id, raw.payload);
+      } catch (error) {
+        const message = (error as Error).message;
+        await this.#bury(raw, error instanceof ItemDecodeError ? message : `item ${raw.id}: ${message}`);
+        continue;
+      }
+      if (raw.attempt > 1) this.stats.redelivered++;
+      leases.push(this.#lease(raw, value));
+    }
+    return leases;
+  }
+
+  async #bury(raw: Raw, reason: string): Promise<void> {
+    this.#leases.held.delete(raw.id);
+    await this.#call('cvBury', raw.token, reason, raw.id);
+    this.stats.deadLettered++;
+    this.#onDeadLetter?.({ id: raw.id, payload: raw.payload ?? undefined, reason, attempts: raw.attempt });
+  }
+
+  #lease(raw: Raw, value: T): Lease<T> {
+    return {
+      id: raw.id,
+      value,
+      attempt: raw.attempt,
+      ack: () => this.#settle('cvAck', raw.id, raw.token),
+      release: () => this.#settle('cvRelease', raw.id, raw.token),
+    };
+  }
+
+  async #settle(script: 'cvAck' | 'cvRelease', id: string, token: string): Promise<boolean> {
+    if (this.#leases.held.get(id) === token) this.#leases.held.delete(id);
+    if (script === 'cvAck') return this.#acks.ack(id, token);
+    return ((await this.#call(script, token, id)) as number) === 1;
+  }
+
+  /** Takes one item under a lease that this handle renews until you `ack()` or `release()` it. */
+  async getWithLease(options?: WaitOptions): Promise<Lease<T>> {
+    const deadline = new Deadline(options);
+    deadline.throwIfAborted();
+    return (await this.#take(1, deadline))![0];
+  }
+
+  /** Waits for the first item, then takes 1..max items, each under its own lease. */
+  async getManyWithLease(max: number, options?: WaitOptions): Promise<Lease<T>[]> {
+    checkInteger('max', max, 1, Number.MAX_SAFE_INTEGER);
+    const deadline = new Deadline(options);
+    deadline.throwIfAborted();
+    return (await this.#take(max, deadline))!;
+  }
+
+  /** Acknowledges leases in one round trip; resolves with how many were still held. */
+  async ack(leases: readonly Lease<T>[]): Promise<number> {
+    const held = await Promise.all(leases.map((lease) => lease.ack()));
+    return held.filter(Boolean).length;
+  }
+
+  #keep(leases: Lease<T>[]): T[] {
+    for (const lease of leases) this.#unacked.push({ id: lease.id, token: this.#leases.held.get(lease.id)! });
+    return leases.map((lease) => lease.value);
+  }
+
+  async get(options?: WaitOptions): Promise<T> {
+    const deadline = new Deadline(options);
+    deadline.throwIfAborted();
+    return this.#keep((await this.#take(1, deadline))!)[0];
+  }
+
+  async tryGet(): Promise<TryGetResult<T>> {
+    const leases = await this.#take(1, new Deadline({ timeout: 0 }), true);
+    return leases === undefined ? { ok: false } : { ok: true, value: this.#keep(leases)[0] };
+  }
+
+  async getMany(max: number, options?: WaitOptions): Promise<T[]> {
+    return this.#keep(await this.getManyWithLease(max, options));
+  }
+
+  /** Acknowledges the oldest item this handle took with get/getMany/tryGet and has not marked done. */
+  async taskDone(): Promise<void> {
+    const oldest = this.#unacked.shift();
+    if (oldest === undefined) throw new TaskDoneError();
+    await this.#settle('cvAck', oldest.id, oldest.token);
+  }
+
+  /** Resolves when every item put (by any process) has been acknowledged, discarded or dead-lettered. */
+  async join(options?: WaitOptions): Promise<void> {
+    const deadline = new Deadline(options);
+    deadline.throwIfAborted();
+    const waiter = deadline.timeout === 0 ? undefined : this.#hub.waiter('jw');
+    let retry = '0';
+    try {
+      for (;;) {
+        if (((await this.#call('cvJoin', waiter?.entry ?? '', retry)) as number) === 1) return;
+        if (waiter === undefined) throw deadline.timeoutError('join');
+        await this.#wait(waiter, deadline, 'join', Number.POSITIVE_INFINITY);
+        retry = '1';
+      }
+    } finally {
+      if (waiter !== undefined) this.#hub.remove(waiter);
+    }
+  }
+
+  /**
+   * Closes the queue for every process: puts fail with QueueClosedError, gets drain and then fail.
+   * With `immediate`, also takes out what is buffered and returns it (items under a lease stay
+   * with their consumers).
+   */
+  async close(options?: CloseOptions): Promise<T[]> {
+    const immediate = checkOptions(options).immediate === true;
+    const reply = (await this.#callBuffer('cvClose', immediate ? '1' : '0')) as (Buffer | null)[];
+    this.#closed = true;
+    const items: T[] = [];
+    for (let i = 0; i < reply.length; i += 2) {
+      const id = reply[i]!.toString();
+      try {
+        items.push(this.#codec.decode(id, reply[i + 1]));
+      } catch (error) {
+        const reason = (error as Error).message;
+        this.#onDeadLetter?.({ id, payload: reply[i + 1] ?? undefined, reason, attempts: 0 });
+      }
+    }
+    return items;
+  }
+
+  // ---- dead letters ----
+
+  /** The dead-letter list (oldest first): items whose leases kept running out, or that cannot be decoded. */
+  async deadLetters(start = 0, count = 100): Promise<DeadLetter[]> {
+    const reply = (await this.#callBuffer('cvDeadList', start, count)) as (Buffer | number | null)[];
+    const letters: DeadLetter[] = [];
+    for (let i = 0; i < reply.length; i += 4) {
+      letters.push({
+        id: (reply[i] as Buffer).toString(),
+        payload: (reply[i + 1] as Buffer | null) ?? undefined,
+        reason: (reply[i + 2] as Buffer).toString(),
+        attempts: reply[i + 3] as number,
+      });
+    }
+    return letters;
+  }
+
+  /** Puts dead letters back at the end of the buffer while there is room; resolves with how many. */
+  async requeue(ids: readonly string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const moved = (await this.#call('cvRequeue', ...ids)) as number;
+    if (moved === -1) throw new QueueClosedError('requeue on a closed queue', { items: ids });
+    return moved;
+  }
+
+  /** Deletes dead letters for good; resolves with how many. */
+  async discardDeadLetters(ids: readonly string[]): Promise<number> {
+    return ids.length === 0 ? 0 : ((await this.#call('cvDiscardDead', ...ids)) as number);
+  }
+
+  /** Every item until the queue is closed and drained; each is acknowledged when the loop body ends. */
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    for (;;) {
+      let lease: Lease<T>;
+      try {
+        lease = await this.getWithLease();
+      } catch (error) {
+        if (error instanceof QueueClosedError) return;
+        throw error;
+      }
+      try {
+        yield lease.value;
+      } finally {
+        await lease.ack();
+      }
+    }
+  }
+
+  /**
+   * Leaves: stops renewing, hands back every lease still held (delivered again at once, attempt
+   * + 1) and closes the connections. The queue itself stays as it is for other processes.
+   */
+  async disconnect(): Promise<void> {
+    this.#leases.stop();
+    this.#hub.stop();
+    try {
+      const byToken = new Map<string, string[]>();
+      for (const [id, token] of this.#leases.held) byToken.set(token, [...(byToken.get(token) ?? []), id]);
+      this.#leases.held.clear();
+      for (const [token, ids] of byToken) await this.#call('cvRelease', token, ...ids);
+      await this.#redis.quit();
+    } catch {
+      this.#redis.disconnect();
+    }
+  }
+}
+
+interface Resolved<T> {
+  name: string;
+  capacity: number;
+  url: string;
+  prefix: string;
+  codec: ItemCodec<T>;
+  slotBytes: number;
+  leaseMs: number;
+  maxAttempts: number;
+  connectTimeout: number;
+  onDeadLetter: ((letter: DeadLetter) => void) | undefined;
+}
+
+function resolve<T>(options: RedisBufferOptions<T>): Resolved<T> {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`options must be an object with name and capacity, got ${describe(options)}`);
+  }
+  const name = checkName('name', options.name);
+  const capacity = checkInteger('capacity', options.capacity, 1, MAX_REDIS_CAPACITY);
+  const slotBytes =
+    options.slotBytes === undefined ? 65_536 : checkInteger('slotBytes', options.slotBytes, 1, 512 * 2 ** 20);
+  const onDeadLetter = options.onDeadLetter;
+  if (onDeadLetter !== undefined && typeof onDeadLetter !== 'function') {
+    throw new TypeError(`onDeadLetter must be a function, got ${describe(onDeadLetter)}`);
+  }
+  return {
+    name,
+    capacity,
+    url: checkUrl(options.url ?? 'redis://127.0.0.1:6379'),
+    prefix: keyPrefix(
+      options.keyPrefix === undefined ? 'conveyor' : checkName('keyPrefix', options.keyPrefix),
+      name,
+    ),
+    codec: itemCodec<T>(options.codec, slotBytes),
+    slotBytes,
+    leaseMs:
+      options.leaseMs === undefined ? 30_000 : checkInteger('leaseMs', options.leaseMs, 100, 2 ** 31 - 1),
+    maxAttempts:
+      options.maxAttempts === undefined ? 5 : checkInteger('maxAttempts', options.maxAttempts, 1, 1_000_000),
+    connectTimeout:
+      options.connectTimeout === undefined
+        ? 5_000
+        : checkInteger('connectTimeout', options.connectTimeout, 1, 2 ** 31 - 1),
+    onDeadLetter,
+  };
+}

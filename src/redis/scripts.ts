@@ -1,0 +1,395 @@
+// The server-side scripts of RedisBuffer: constant Lua text, item data passed only as arguments.
+//
+// Invariants (each script runs atomically, so they hold between any two scripts):
+// - LLEN items <= meta.capacity at all times. Only PUT and REQUEUE add to `items`, and both check
+//   the room first; an item whose lease ran out goes from `leased` straight to the next consumer
+//   (GET serves expired leases before the buffer), so it never re-enters `items`.
+// - Items being processed (in `leased`) do not count against the capacity, as in the in-memory
+//   BoundedBuffer where a get frees the slot.
+// - Every id put is in exactly one of: items, leased, dead, or gone (acknowledged / discarded).
+//   Its payload stays in `data` until it is gone.
+// - meta.unfinished = ids in items + leased (dead ones do not count: join() does not wait for them).
+// - A waiter entry ("handle|no|need") is in at most one waiter list; a script that pops it pushes a
+//   token onto that process's wake list, so no wake-up is lost between a failed try and the wait.
+//
+// KEYS, the same for every script (see keys.ts): meta, items, data, leased, holder, attempts, dead,
+// deadinfo, putids, pw (put waiters), gw (get waiters), jw (join waiters). ARGV[1] is the key prefix,
+// from which the per-process keys alive:<handle> and wake:<handle> are made.
+
+const PRELUDE = `
+local P = ARGV[1]
+local META, ITEMS, DATA, LEASED, HOLDER, ATTEMPTS = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local DEAD, DEADINFO, PUTIDS, PW, GW, JW = KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12]
+local CHUNK = 1000
+
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- "handle|no|need" -> handle, no, need
+local function parse(entry)
+  local a = string.find(entry, '|', 1, true)
+  local b = string.find(entry, '|', a + 1, true)
+  local need = 1
+  local no
+  if b then
+    no = string.sub(entry, a + 1, b - 1)
+    need = tonumber(string.sub(entry, b + 1))
+  else
+    no = string.sub(entry, a + 1)
+  end
+  return string.sub(entry, 1, a - 1), no, need
+end
+
+-- Wakes one waiter if its process is alive; false if it is gone (its entry is dropped).
+local function poke(entry)
+  local handle, no = parse(entry)
+  if redis.call('EXISTS', P .. 'alive:' .. handle) == 0 then return false end
+  local key = P .. 'wake:' .. handle
+  redis.call('RPUSH', key, no)
+  redis.call('PEXPIRE', key, 60000)
+  return true
+end
+
+-- Wakes put waiters in order while the room covers the head's need (strict FIFO among waiters).
+local function wake_putters()
+  local room = tonumber(redis.call('HGET', META, 'capacity')) - redis.call('LLEN', ITEMS)
+  while room > 0 do
+    local entry = redis.call('LINDEX', PW, 0)
+    if not entry then return end
+    local _, _, need = parse(entry)
+    if need > room then return end
+    redis.call('LPOP', PW)
+    if poke(entry) then room = room - need end
+  end
+end
+
+local function wake_getters(n)
+  while n > 0 do
+    local entry = redis.call('LPOP', GW)
+    if not entry then return end
+    if poke(entry) then n = n - 1 end
+  end
+end
+
+local function wake_all(key)
+  local entries = redis.call('LRANGE', key, 0, -1)
+  redis.call('DEL', key)
+  for _, entry in ipairs(entries) do poke(entry) end
+end
+
+-- n items left the count join() waits for.
+local function finished(n)
+  if n == 0 then return end
+  local left = redis.call('HINCRBY', META, 'unfinished', -n)
+  if left <= 0 then wake_all(JW) end
+end
+
+-- Registers a waiter that found nothing to do: at the back, or at the front when it was woken
+-- and lost the race (so a woken waiter keeps its turn).
+local function register(list, entry, retry)
+  if entry == '' then return end
+  if retry == '1' then redis.call('LPUSH', list, entry) else redis.call('RPUSH', list, entry) end
+end
+`;
+
+/** OPEN: ARGV capacity, codec, slotBytes -> the queue's stored capacity, codec, slotBytes, closed. */
+export const OPEN = `${PRELUDE}
+local current = redis.call('HMGET', META, 'capacity', 'codec', 'slotBytes', 'closed')
+if current[1] then return current end
+redis.call('HSET', META, 'capacity', ARGV[2], 'codec', ARGV[3], 'slotBytes', ARGV[4], 'closed', '0', 'unfinished', 0)
+return {ARGV[2], ARGV[3], ARGV[4], '0'}
+`;
+
+/**
+ * PUT: ARGV waiterEntry ('' = do not wait), retry, dedupeMs, then id, payload pairs (all or none).
+ * Returns 1 put, 2 already put by an earlier try of the same call, 0 no room (waiter registered),
+ * -1 closed.
+ */
+export const PUT = `${PRELUDE}
+local entry, retry = ARGV[2], ARGV[3]
+if retry == '1' and entry ~= '' then redis.call('LREM', PW, 1, entry) end
+if redis.call('ZSCORE', PUTIDS, ARGV[5]) then return 2 end
+if redis.call('HGET', META, 'closed') == '1' then return -1 end
+local n = (#ARGV - 4) / 2
+if redis.call('LLEN', ITEMS) + n > tonumber(redis.call('HGET', META, 'capacity')) then
+  register(PW, entry, retry)
+  return 0
+end
+local now = now_ms()
+local ids, stamps = {}, {}
+for i = 5, #ARGV, 2 do
+  ids[#ids + 1] = ARGV[i]
+  stamps[#stamps + 1] = now
+  stamps[#stamps + 1] = ARGV[i]
+end
+redis.call('HSET', DATA, unpack(ARGV, 5))
+redis.call('RPUSH', ITEMS, unpack(ids))
+redis.call('ZADD', PUTIDS, unpack(stamps))
+redis.call('ZREMRANGEBYSCORE', PUTIDS, '-inf', now - tonumber(ARGV[4]))
+redis.call('HINCRBY', META, 'unfinished', n)
+wake_getters(n)
+return 1
+`;
+
+/**
+ * GET: ARGV waiterEntry, retry, max, leaseMs, maxAttempts, handle.
+ * Returns {1, token, id, payload, attempt, ...}, {0, ms until the next lease runs out or -1}
+ * (waiter registered), or {-1} closed and drained. Expired leases come first, with attempt + 1;
+ * one that has used up its attempts goes to the dead-letter list instead.
+ */
+export const GET = `${PRELUDE}
+local entry, retry = ARGV[2], ARGV[3]
+if retry == '1' and entry ~= '' then redis.call('LREM', GW, 1, entry) end
+local max = tonumber(ARGV[4])
+local now = now_ms()
+local deadline = now + tonumber(ARGV[5])
+local max_attempts = tonumber(ARGV[6])
+local token = false
+local out = {}
+local got = 0
+local function lease_token()
+  if not token then token = ARGV[7] .. ':' .. redis.call('HINCRBY', META, 'seq', 1) end
+  return token
+end
+local expired = redis.call('ZRANGEBYSCORE', LEASED, '-inf', now, 'LIMIT', 0, max)
+local dead = 0
+for _, id in ipairs(expired) do
+  local attempt = tonumber(redis.call('HGET', ATTEMPTS, id) or '1') + 1
+  if attempt > max_attempts then
+    redis.call('ZREM', LEASED, id)
+    redis.call('HDEL', HOLDER, id)
+    redis.call('RPUSH', DEAD, id)
+    redis.call('HSET', DEADINFO, id, 'lease ran out on all ' .. (attempt - 1) .. ' attempts')
+    dead = dead + 1
+  else
+    redis.call('HSET', ATTEMPTS, id, attempt)
+    redis.call('ZADD', LEASED, deadline, id)
+    redis.call('HSET', HOLDER, id, lease_token())
+    out[#out + 1] = id
+    out[#out + 1] = redis.call('HGET', DATA, id) or false
+    out[#out + 1] = attempt
+    got = got + 1
+  end
+end
+finished(dead)
+if got < max then
+  local ids = redis.call('LPOP', ITEMS, max - got)
+  if ids then
+    local payloads = redis.call('HMGET', DATA, unpack(ids))
+    local z, h = {}, {}
+    local t = lease_token()
+    for i, id in ipairs(ids) do
+      z[#z + 1] = deadline
+      z[#z + 1] = id
+      h[#h + 1] = id
+      h[#h + 1] = t
+      out[#out + 1] = id
+      out[#out + 1] = payloads[i]
+      out[#out + 1] = 1
+    end
+    got = got + #ids
+    redis.call('ZADD', LEASED, unpack(z))
+    redis.call('HSET', HOLDER, unpack(h))
+    wake_putters()
+  end
+end
+if got > 0 then
+  local reply = {1, token}
+  for i = 1, #out do reply[i + 2] = out[i] end
+  return reply
+end
+if redis.call('HGET', META, 'closed') == '1' then return {-1} end
+register(GW, entry, retry)
+local first = redis.call('ZRANGE', LEASED, 0, 0, 'WITHSCORES')
+if first[2] then return {0, math.max(0, tonumber(first[2]) - now)} end
+return {0, -1}
+`;
+
+/** ACK: ARGV id, token pairs -> for each pair 1 if it was still held under that token (now gone), else 0. */
+export const ACK = `${PRELUDE}
+local mine, flags = {}, {}
+for i = 2, #ARGV, 2 do
+  if redis.call('HGET', HOLDER, ARGV[i]) == ARGV[i + 1] then
+    mine[#mine + 1] = ARGV[i]
+    flags[#flags + 1] = 1
+  else
+    flags[#flags + 1] = 0
+  end
+end
+if #mine == 0 then return flags end
+redis.call('ZREM', LEASED, unpack(mine))
+redis.call('HDEL', HOLDER, unpack(mine))
+redis.call('HDEL', DATA, unpack(mine))
+redis.call('HDEL', ATTEMPTS, unpack(mine))
+finished(#mine)
+return flags
+`;
+
+/** RELEASE: ARGV token, ids -> gives leases back at once (the next get takes them first). */
+export const RELEASE = `${PRELUDE}
+local n = 0
+for i = 3, #ARGV do
+  if redis.call('HGET', HOLDER, ARGV[i]) == ARGV[2] then
+    redis.call('ZADD', LEASED, 'XX', 0, ARGV[i])
+    redis.call('HDEL', HOLDER, ARGV[i])
+    n = n + 1
+  end
+end
+wake_getters(n)
+return n
+`;
+
+/**
+ * RENEW: ARGV leaseMs, handle, aliveMs, then id, token pairs. Marks the process alive and pushes
+ * back the deadline of every lease it still holds; returns the ids it no longer holds.
+ */
+export const RENEW = `${PRELUDE}
+redis.call('SET', P .. 'alive:' .. ARGV[3], '1', 'PX', ARGV[4])
+local deadline = now_ms() + tonumber(ARGV[2])
+local lost = {}
+for i = 5, #ARGV, 2 do
+  if redis.call('HGET', HOLDER, ARGV[i]) == ARGV[i + 1] then
+    redis.call('ZADD', LEASED, 'XX', deadline, ARGV[i])
+  else
+    lost[#lost + 1] = ARGV[i]
+  end
+end
+return lost
+`;
+
+/** BURY: ARGV token, reason, ids -> moves held items that cannot be used to the dead-letter list. */
+export const BURY = `${PRELUDE}
+local n = 0
+for i = 4, #ARGV do
+  local id = ARGV[i]
+  if redis.call('HGET', HOLDER, id) == ARGV[2] then
+    redis.call('ZREM', LEASED, id)
+    redis.call('HDEL', HOLDER, id)
+    redis.call('RPUSH', DEAD, id)
+    redis.call('HSET', DEADINFO, id, ARGV[3])
+    n = n + 1
+  end
+end
+finished(n)
+return n
+`;
+
+/** REQUEUE: ARGV ids -> moves dead letters back to the end of the buffer while there is room. */
+export const REQUEUE = `${PRELUDE}
+if redis.call('HGET', META, 'closed') == '1' then return -1 end
+local room = tonumber(redis.call('HGET', META, 'capacity')) - redis.call('LLEN', ITEMS)
+local n = 0
+for i = 2, #ARGV do
+  if n >= room then break end
+  local id = ARGV[i]
+  if redis.call('LREM', DEAD, 1, id) == 1 then
+    redis.call('RPUSH', ITEMS, id)
+    redis.call('HDEL', DEADINFO, id)
+    redis.call('HDEL', ATTEMPTS, id)
+    n = n + 1
+  end
+end
+redis.call('HINCRBY', META, 'unfinished', n)
+wake_getters(n)
+return n
+`;
+
+/** DISCARD_DEAD: ARGV ids -> deletes dead letters for good; returns how many. */
+export const DISCARD_DEAD = `${PRELUDE}
+local n = 0
+for i = 2, #ARGV do
+  if redis.call('LREM', DEAD, 1, ARGV[i]) == 1 then
+    redis.call('HDEL', DATA, ARGV[i])
+    redis.call('HDEL', DEADINFO, ARGV[i])
+    redis.call('HDEL', ATTEMPTS, ARGV[i])
+    n = n + 1
+  end
+end
+return n
+`;
+
+/** DEAD_LIST: ARGV start, count -> {id, payload, reason, attempts, ...} of the dead-letter list. */
+export const DEAD_LIST = `${PRELUDE}
+local ids = redis.call('LRANGE', DEAD, tonumber(ARGV[2]), tonumber(ARGV[2]) + tonumber(ARGV[3]) - 1)
+local out = {}
+for _, id in ipairs(ids) do
+  out[#out + 1] = id
+  out[#out + 1] = redis.call('HGET', DATA, id) or false
+  out[#out + 1] = redis.call('HGET', DEADINFO, id) or ''
+  out[#out + 1] = tonumber(redis.call('HGET', ATTEMPTS, id) or '1')
+end
+return out
+`;
+
+/**
+ * CLOSE: ARGV immediate -> marks the queue closed and wakes every waiter; with immediate, also
+ * takes everything buffered out and returns {id, payload, ...}.
+ */
+export const CLOSE = `${PRELUDE}
+redis.call('HSET', META, 'closed', '1')
+local out = {}
+if ARGV[2] == '1' then
+  local n = 0
+  while true do
+    local ids = redis.call('LPOP', ITEMS, CHUNK)
+    if not ids then break end
+    local payloads = redis.call('HMGET', DATA, unpack(ids))
+    redis.call('HDEL', DATA, unpack(ids))
+    redis.call('HDEL', ATTEMPTS, unpack(ids))
+    for i, id in ipairs(ids) do
+      out[#out + 1] = id
+      out[#out + 1] = payloads[i]
+    end
+    n = n + #ids
+  end
+  finished(n)
+end
+wake_all(PW)
+wake_all(GW)
+wake_all(JW)
+return out
+`;
+
+/** JOIN: ARGV waiterEntry, retry -> 1 when nothing is unfinished, else 0 (waiter registered). */
+export const JOIN = `${PRELUDE}
+if ARGV[3] == '1' and ARGV[2] ~= '' then redis.call('LREM', JW, 1, ARGV[2]) end
+if tonumber(redis.call('HGET', META, 'unfinished') or '0') <= 0 then return 1 end
+register(JW, ARGV[2], '0')
+return 0
+`;
+
+/**
+ * PASS: ARGV list ('pw' | 'gw' | 'jw' | ''), entry. A waiter gave up (timeout, abort) or a token
+ * reached a process whose waiter had left: withdraw the entry, and if it was already woken, pass
+ * the wake-up on to whoever can use it now.
+ */
+export const PASS = `${PRELUDE}
+local lists = { pw = PW, gw = GW, jw = JW }
+local list = lists[ARGV[2]]
+if list and redis.call('LREM', list, 1, ARGV[3]) == 1 then return 0 end
+wake_putters()
+wake_getters(redis.call('LLEN', ITEMS) + redis.call('ZCOUNT', LEASED, '-inf', now_ms()))
+if tonumber(redis.call('HGET', META, 'unfinished') or '0') <= 0 then wake_all(JW) end
+return 1
+`;
+
+/** Every script by the name of the command it becomes on the client. */
+export const SCRIPTS = {
+  cvOpen: OPEN,
+  cvPut: PUT,
+  cvGet: GET,
+  cvAck: ACK,
+  cvRelease: RELEASE,
+  cvRenew: RENEW,
+  cvBury: BURY,
+  cvRequeue: REQUEUE,
+  cvDiscardDead: DISCARD_DEAD,
+  cvDeadList: DEAD_LIST,
+  cvClose: CLOSE,
+  cvJoin: JOIN,
+  cvPass: PASS,
+} as const;
+
+export type ScriptName = keyof typeof SCRIPTS;

@@ -1,0 +1,139 @@
+// Gets coalesced: the gets waiting in one process share one GET script call and one registered
+// waiter. Every get joins a local FIFO; one pump asks Redis for as many items as they want in
+// total and hands them out in order, so 100 gets in flight cost about one round trip per batch.
+//
+// Invariants: only the pump calls Redis for gets (one call at a time); a taker is in `#list`
+// until it is settled, by the pump (items, closed, nothing for a try) or by its own deadline or
+// signal (it removes itself and pokes the pump, which withdraws the registration if nobody is left).
+import { QueueClosedError } from '../errors.js';
+import type { Deadline } from '../sync/deadline.js';
+import { RECHECK_MS, type Waiter } from './wake.js';
+
+/** A GET reply after decoding: `leases` when items came, or the wait state. */
+export type Fetched<L> =
+  | { kind: 'items'; leases: L[] }
+  | { kind: 'empty'; untilLease: number }
+  | { kind: 'closed' };
+
+export interface TakerHooks<L> {
+  /** Runs GET for up to `want` items, registering `entry` ('' = no waiting) as a waiter. */
+  fetch(want: number, entry: string, retry: boolean): Promise<Fetched<L>>;
+  /** Hands back leases nobody is left to take (their takers gave up during the call). */
+  release(leases: L[]): Promise<void>;
+  /** Withdraws the waiter entry (or passes on a wake it already got). */
+  withdraw(entry: string): Promise<void>;
+  /** Marks the handle as having seen the queue closed. */
+  closed(): void;
+}
+
+interface Taker<L> {
+  max: number;
+  deadline: Deadline;
+  tryOnly: boolean;
+  settle(result: { leases: L[] | undefined } | { error: unknown }): void;
+}
+
+export class Takers<L> {
+  readonly #list: Taker<L>[] = [];
+  #pumping = false;
+  /** Aborted when the list changes while the pump waits, so it looks again. */
+  #changed = new AbortController();
+
+  constructor(
+    private readonly waiter: () => Waiter,
+    private readonly hooks: TakerHooks<L>,
+    private readonly maxBatch: number,
+  ) {}
+
+  /** 1..max leases; undefined only for a try that found nothing. */
+  take(max: number, deadline: Deadline, tryOnly: boolean): Promise<L[] | undefined> {
+    return new Promise((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const signal = deadline.signal;
+      const onAbort = () => leave({ error: signal!.reason });
+      const taker: Taker<L> = {
+        max,
+        deadline,
+        tryOnly,
+        settle: (result) => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          if ('error' in result) reject(result.error);
+          else resolve(result.leases);
+        },
+      };
+      const leave = (result: { error: unknown }) => {
+        const at = this.#list.indexOf(taker);
+        if (at < 0) return;
+        this.#list.splice(at, 1);
+        taker.settle(result);
+        this.#changed.abort();
+      };
+      const timeout = deadline.timeout;
+      if (!tryOnly && timeout !== 0 && timeout !== Number.POSITIVE_INFINITY) {
+        timer = setTimeout(() => leave({ error: deadline.timeoutError('get') }), timeout);
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#list.push(taker);
+      this.#changed.abort();
+      void this.#pump();
+    });
+  }
+
+  async #pump(): Promise<void> {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    let retry = false;
+    let registered = '';
+    try {
+      while (this.#list.length > 0) {
+        this.#changed = new AbortController();
+        const want = Math.min(
+          this.maxBatch,
+          this.#list.reduce((total, taker) => total + taker.max, 0),
+        );
+        const waits = this.#list.some((taker) => !taker.tryOnly && taker.deadline.timeout !== 0);
+        const entry = waits ? this.waiter().entry : '';
+        let fetched: Fetched<L>;
+        try {
+          fetched = await this.hooks.fetch(want, entry, retry);
+        } catch (error) {
+          for (const taker of this.#list.splice(0)) taker.settle({ error });
+          return;
+        }
+        registered = fetched.kind === 'empty' ? entry : '';
+        retry = false;
+        if (fetched.kind === 'items') {
+          const leases = fetched.leases;
+          while (leases.length > 0 && this.#list.length > 0) {
+            const taker = this.#list.shift()!;
+            taker.settle({ leases: leases.splice(0, taker.max) });
+          }
+          if (leases.length > 0) await this.hooks.release(leases);
+          continue;
+        }
+        if (fetched.kind === 'closed') {
+          this.hooks.closed();
+          for (const taker of this.#list.splice(0)) {
+            taker.settle({ error: new QueueClosedError('get from a closed and drained queue') });
+          }
+          return;
+        }
+        for (const taker of [...this.#list]) {
+          if (taker.tryOnly) taker.settle({ leases: undefined });
+          else if (taker.deadline.timeout === 0) taker.settle({ error: taker.deadline.timeoutError('get') });
+          else continue;
+          this.#list.splice(this.#list.indexOf(taker), 1);
+        }
+        if (this.#list.length === 0) break;
+        const changed = this.#changed.signal;
+        await this.waiter().wait(Math.min(fetched.untilLease, RECHECK_MS), changed);
+        retry = true; // woken, re-check time, or the list changed: look again
+      }
+    } finally {
+      this.#pumping = false;
+      if (registered !== '' && this.#list.length === 0) await this.hooks.withdraw(registered).catch(() => {});
+      if (this.#list.length > 0) void this.#pump();
+    }
+  }
+}

@@ -1,0 +1,581 @@
+// ByteRing: a stream of bytes in shared memory from one writer thread to one reader thread.
+//
+// Design
+// ------
+// A single-producer single-consumer ring of bytes, as in ringbuf.js: the writer copies a chunk
+// into the data area with one TypedArray.set (two at the wrap) and publishes it with one atomic
+// store of WRITE; the reader copies bytes out the same way and frees them with one atomic store
+// of READ. Each index is written by one side only, so no compare-and-swap is needed, and each
+// sits on a 64-byte line of its own. Unlike ringbuf.js it blocks (the Sync forms with
+// Atomics.wait, for workers; the Promise forms with Atomics.waitAsync), ends (close), fails
+// (abort, cancel), and takes { timeout, signal }.
+//
+// WRITE and READ count bytes since the start, modulo 2^32 (Int32 words, wrapping subtraction).
+// The byte at count c lives at data[c & (capacity - 1)], with capacity a power of two up to 2^30,
+// so `(WRITE - READ) | 0` is the number of published, unread bytes.
+//
+// Sleeping: one sleeper per side at most, so each side has a WAITING flag and a SIGNAL word
+// (an event count with a single sleeper, as in src/sync/event-count.ts):
+//   sleeper: seq = SIGNAL → WAITING = 1 → re-check → Atomics.wait(SIGNAL, seq) → WAITING = 0
+//   waker:   change WRITE, READ or STATE → if WAITING === 1: SIGNAL += 1, notify(SIGNAL)
+// All of these are sequentially consistent. Either the waker's load of WAITING sees 1, and then
+// its bump of SIGNAL follows the sleeper's read of seq (the wait returns at once or is notified),
+// or it sees 0, and then the sleeper's re-check follows the change and sees it. A notify is paid
+// only when the other side sleeps.
+//
+// Invariants:
+//   0 <= WRITE - READ <= capacity                       (wrapping arithmetic)
+//   bytes [READ, WRITE) are published and unread; bytes [WRITE, READ + capacity) are free
+//   STATE leaves OPEN once (CAS): to ENDED or ABORTED by the writer, to CANCELLED by the reader
+//   STATE === ENDED ⇒ WRITE never changes again (the writer stores WRITE before it ends)
+//   WRITER_OWNER and READER_OWNER are set once (CAS from 0) and never cleared
+//   WAITING === 1 ⇐ that side's thread sleeps on its SIGNAL, or is about to
+// Memory: the copy into the data area happens-before the store of WRITE that publishes it, which
+// happens-before the reader's load of WRITE and its copy out; the reader's copy out
+// happens-before its store of READ, which happens-before the writer reuses those bytes.
+//
+// Not covered: a writer or reader thread that dies leaves the other side waiting until its
+// timeout (there is no recover() here yet).
+
+import { threadId } from 'node:worker_threads';
+import type { TimeoutError } from '../errors.js';
+import { checkInteger, checkOptions, describe } from '../internal/validate.js';
+import { checkWaitOptions, Deadline, raceAbort, type WaitOptions } from '../sync/deadline.js';
+import { HEADER_WORDS, MAGIC } from '../sync/shared-header.js';
+import { RingBusyError, RingClosedError, RingRoleError, type RingStopped } from './errors.js';
+import {
+  type NodeReadableOptions,
+  type NodeWritableOptions,
+  nodeReadable,
+  nodeWritable,
+} from './node-streams.js';
+import { type WebStreamOptions, webReadableStream, webWritableStream } from './web-streams.js';
+
+/**
+ * The kind number in a ByteRing's header word 1 (kinds 1–3 are in src/sync/shared-header.ts;
+ * this one belongs there once that file is open for edits).
+ */
+const KIND_BYTE_RING = 4;
+/** The ByteRing layout's own version, in the low byte of header word 1. */
+const RING_LAYOUT_VERSION = 1;
+
+export const MAX_RING_CAPACITY = 2 ** 30;
+const DEFAULT_CAPACITY = 2 ** 20;
+
+// Word offsets. Written once, before the memory is shared: the header and CAPACITY.
+const CAPACITY = HEADER_WORDS;
+/** threadId + 1 of the writer; CAS from 0 by the view that becomes the writer, never cleared. */
+const WRITER_OWNER = HEADER_WORDS + 1;
+/** threadId + 1 of the reader; CAS from 0 by the view that becomes the reader, never cleared. */
+const READER_OWNER = HEADER_WORDS + 2;
+/** OPEN, then ENDED or ABORTED (CAS by the writer) or CANCELLED (CAS by the reader), once. */
+const STATE = HEADER_WORDS + 3;
+/** Bytes published so far (mod 2^32); written (store) only by the writer. */
+const WRITE = 16;
+/** Bytes read so far (mod 2^32); written (store) only by the reader. */
+const READ = 32;
+/** 1 while the reader sleeps or is about to; written only by the reader. */
+const READER_WAITING = 48;
+/** What the reader sleeps on; bumped (add) by the writer, or by whoever changes STATE. */
+const READER_SIGNAL = 49;
+/** 1 while the writer sleeps or is about to; written only by the writer. */
+const WRITER_WAITING = 64;
+/** What the writer sleeps on; bumped (add) by the reader, or by whoever changes STATE. */
+const WRITER_SIGNAL = 65;
+/** The data area starts on the line after the writer's. */
+const DATA_AT = 80 * 4;
+
+const OPEN = 0;
+const ENDED = 1;
+const ABORTED = 2;
+const CANCELLED = 3;
+const STATE_NAMES = ['open', 'ended', 'aborted', 'cancelled'] as const;
+
+/** #readSome's answers besides a byte count. */
+const END = -1;
+const NOT_YET = -2;
+
+/** Checks before sleeping, at first and at least; adapts per view as in BoundedBuffer. */
+const SPINS = 20;
+const MAX_SPINS = 2000;
+
+/** A side of the ring, as its sleeping words. */
+interface Side {
+  readonly waiting: number;
+  readonly signal: number;
+}
+const WRITER: Side = { waiting: WRITER_WAITING, signal: WRITER_SIGNAL };
+const READER: Side = { waiting: READER_WAITING, signal: READER_SIGNAL };
+
+export interface ByteRingOptions {
+  /** Bytes in the ring, rounded up to a power of two: 1 to 2^30 (default 1 MiB). */
+  capacity?: number;
+}
+
+export interface ByteRingHandle {
+  readonly kind: 'ByteRing';
+  readonly memory: SharedArrayBuffer;
+}
+
+export type ByteRingState = (typeof STATE_NAMES)[number];
+
+/**
+ * A byte stream from one writer thread to one reader thread through shared memory. Create it in
+ * one thread, pass `ring.handle` to the other (postMessage or workerData) and open it there with
+ * `ByteRing.from(handle)`. The first write-side call (write, close, writable()…) makes the calling
+ * view the writer, the first read-side call the reader; a second writer or reader gets a
+ * RingRoleError.
+ *
+ * A write of at most `capacity` bytes is all or nothing: it waits until all of it fits, then
+ * publishes it at once, so a timeout or abort leaves none of it behind. A longer write goes in
+ * pieces; if it fails midway, the error's `written` says how many bytes went.
+ */
+export class ByteRing {
+  readonly #memory: SharedArrayBuffer;
+  readonly #i32: Int32Array;
+  readonly #u8: Uint8Array;
+  readonly #capacity: number;
+  /** The smallest piece a write longer than the capacity waits for (a quarter of the ring). */
+  readonly #piece: number;
+  /** Roles this view holds (set once claimed). */
+  #writer = false;
+  #reader = false;
+  /** An async write or read of this view is in progress. */
+  #writing = false;
+  #reading = false;
+  #spinBudget = SPINS;
+
+  /** Set by from() for the constructor call it makes: the memory to open instead of a new one. */
+  static #opening: SharedArrayBuffer | undefined;
+
+  constructor(options: ByteRingOptions = {}) {
+    let memory = ByteRing.#opening;
+    ByteRing.#opening = undefined;
+    if (memory === undefined) {
+      const { capacity = DEFAULT_CAPACITY } = checkOptions(options);
+      checkInteger('capacity', capacity, 1, MAX_RING_CAPACITY);
+      const rounded = 2 ** Math.ceil(Math.log2(capacity));
+      memory = new SharedArrayBuffer(DATA_AT + rounded);
+      const header = new Int32Array(memory, 0, DATA_AT / 4);
+      header[0] = MAGIC;
+      header[1] = (KIND_BYTE_RING << 8) | RING_LAYOUT_VERSION;
+      header[CAPACITY] = rounded;
+    }
+    this.#memory = memory;
+    this.#i32 = new Int32Array(memory, 0, DATA_AT / 4);
+    this.#capacity = this.#i32[CAPACITY];
+    this.#u8 = new Uint8Array(memory, DATA_AT, this.#capacity);
+    this.#piece = Math.max(1, this.#capacity >> 2);
+  }
+
+  /** Opens, in this thread, the ring whose `.handle` another thread passed here. */
+  static from(handle: ByteRingHandle): ByteRing {
+    ByteRing.#opening = checkHandle(handle);
+    return new ByteRing();
+  }
+
+  /** Plain data to pass to another thread, where `ByteRing.from(handle)` opens it. */
+  get handle(): ByteRingHandle {
+    return { kind: 'ByteRing', memory: this.#memory };
+  }
+
+  /** Bytes the ring holds (a power of two). */
+  get capacity(): number {
+    return this.#capacity;
+  }
+
+  /** Bytes published and not yet read (a snapshot: the other side may change it at once). */
+  get available(): number {
+    return (Atomics.load(this.#i32, WRITE) - Atomics.load(this.#i32, READ)) | 0;
+  }
+
+  /** 'open', or how the stream stopped. */
+  get state(): ByteRingState {
+    return STATE_NAMES[Atomics.load(this.#i32, STATE)];
+  }
+
+  /** True once the writer has ended the stream and every byte has been read. */
+  get ended(): boolean {
+    return Atomics.load(this.#i32, STATE) === ENDED && this.available === 0;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Writing
+
+  /** Writes all of `bytes` now if they fit (at most `capacity`), else writes nothing: true if written. */
+  tryWrite(bytes: Uint8Array): boolean {
+    this.#startWrite(bytes, 'tryWrite');
+    if (bytes.length > this.#capacity) return false;
+    return this.#writeSome(bytes, 0) === bytes.length;
+  }
+
+  /** Writes all of `bytes`, blocking the calling thread while the ring is full (for workers). */
+  writeSync(bytes: Uint8Array, options?: WaitOptions): void {
+    this.#startWrite(bytes, 'writeSync');
+    checkWaitOptions(options);
+    let from = this.#writeSome(bytes, 0);
+    if (from === bytes.length) return;
+    const deadline = new Deadline(options);
+    for (;;) {
+      if (!this.#waitSync(WRITER, this.#canWrite(bytes.length - from), deadline)) {
+        throw writeTimeout(deadline, 'ByteRing.writeSync', from);
+      }
+      from = this.#writeSome(bytes, from);
+      if (from === bytes.length) return;
+    }
+  }
+
+  /** Writes all of `bytes`, waiting (Atomics.waitAsync) while the ring is full. One write at a time. */
+  async write(bytes: Uint8Array, options?: WaitOptions): Promise<void> {
+    this.#startWrite(bytes, 'write');
+    checkWaitOptions(options);
+    let from = this.#writeSome(bytes, 0);
+    if (from === bytes.length) return;
+    const deadline = new Deadline(options);
+    this.#writing = true;
+    try {
+      for (;;) {
+        if (!(await this.#waitAsync(WRITER, this.#canWrite(bytes.length - from), deadline))) {
+          throw writeTimeout(deadline, 'ByteRing.write', from);
+        }
+        from = this.#writeSome(bytes, from);
+        if (from === bytes.length) return;
+      }
+    } finally {
+      this.#writing = false;
+    }
+  }
+
+  /** Ends the stream: the reader gets the bytes written so far, then the end. Idempotent. */
+  close(): void {
+    this.#claim(WRITER_OWNER, 'writer');
+    this.#stop(ENDED);
+  }
+
+  /** Ends the stream in failure: the reader's next read throws RingClosedError ('aborted'). */
+  abort(): void {
+    this.#claim(WRITER_OWNER, 'writer');
+    this.#stop(ABORTED);
+  }
+
+  /** A Node Writable into this ring (this view becomes the writer); ends the ring on end(). */
+  writable(options?: NodeWritableOptions): import('node:stream').Writable {
+    this.#claim(WRITER_OWNER, 'writer');
+    return nodeWritable(this, options);
+  }
+
+  /** A web WritableStream into this ring (this view becomes the writer); ends the ring on close(). */
+  writableStream(options?: WebStreamOptions): WritableStream<Uint8Array> {
+    this.#claim(WRITER_OWNER, 'writer');
+    return webWritableStream(this, options);
+  }
+
+  #startWrite(bytes: Uint8Array, what: string): void {
+    this.#claim(WRITER_OWNER, 'writer');
+    if (!(bytes instanceof Uint8Array)) {
+      throw new TypeError(`ByteRing.${what}() needs a Uint8Array (or Buffer), got ${describe(bytes)}`);
+    }
+    if (this.#writing) {
+      throw new RingBusyError(`ByteRing.${what}(): the previous write() has not finished (await it first)`);
+    }
+  }
+
+  /** The writer's wait condition for the rest of a write of `left` bytes. */
+  #canWrite(left: number): () => boolean {
+    const need = left <= this.#capacity ? left : this.#piece;
+    const i32 = this.#i32;
+    const capacity = this.#capacity;
+    return () =>
+      Atomics.load(i32, STATE) !== OPEN ||
+      capacity - ((Atomics.load(i32, WRITE) - Atomics.load(i32, READ)) | 0) >= need;
+  }
+
+  /**
+   * Copies in and publishes what it can of bytes[from..]: all of the rest if it fits in one go
+   * (when the rest is at most the capacity), else as much as is free once a quarter of the ring
+   * is. Returns the new `from` (unchanged when there is no room yet); throws once stopped.
+   */
+  #writeSome(bytes: Uint8Array, from: number): number {
+    const i32 = this.#i32;
+    const state = Atomics.load(i32, STATE);
+    if (state !== OPEN) throw stoppedForWrite(state, from);
+    const left = bytes.length - from;
+    if (left === 0) return from;
+    const capacity = this.#capacity;
+    const written = Atomics.load(i32, WRITE);
+    const free = capacity - ((written - Atomics.load(i32, READ)) | 0);
+    let n = left;
+    if (left > capacity) {
+      if (free < this.#piece) return from;
+      n = Math.min(free, left);
+    } else if (free < left) {
+      return from;
+    }
+    const at = written & (capacity - 1);
+    const first = Math.min(n, capacity - at);
+    const u8 = this.#u8;
+    u8.set(from === 0 && first === bytes.length ? bytes : bytes.subarray(from, from + first), at);
+    if (first < n) u8.set(bytes.subarray(from + first, from + n), 0);
+    Atomics.store(i32, WRITE, (written + n) | 0); // publish bytes [written, written + n) to the reader
+    this.#wake(READER);
+    return from + n;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reading
+
+  /**
+   * Copies into `into` what is there now, up to its length, without waiting: the number of bytes
+   * (0 when there are none; see `ended` for the end). Throws once the writer aborted.
+   */
+  tryRead(into: Uint8Array): number {
+    this.#startRead(into, 'tryRead');
+    const n = this.#readSome(into);
+    return Math.max(n, 0); // END and NOT_YET are negative
+  }
+
+  /**
+   * Blocks the calling thread until there are bytes (for workers), then copies up to
+   * `into.length` of them: the number copied, or 0 at the end of the stream.
+   */
+  readSync(into: Uint8Array, options?: WaitOptions): number {
+    this.#startRead(into, 'readSync');
+    checkWaitOptions(options);
+    for (let deadline: Deadline | undefined; ; ) {
+      const n = this.#readSome(into);
+      if (n !== NOT_YET) return n === END ? 0 : n;
+      deadline ??= new Deadline(options);
+      if (!this.#waitSync(READER, this.#canRead(), deadline)) {
+        throw deadline.timeoutError('ByteRing.readSync');
+      }
+    }
+  }
+
+  /** Waits (Atomics.waitAsync) until there are bytes, then copies up to `into.length`: the count, 0 at the end. */
+  async read(into: Uint8Array, options?: WaitOptions): Promise<number> {
+    this.#startRead(into, 'read');
+    checkWaitOptions(options);
+    const n = this.#readSome(into);
+    if (n !== NOT_YET) return n === END ? 0 : n;
+    const deadline = new Deadline(options);
+    this.#reading = true;
+    try {
+      for (;;) {
+        if (!(await this.#waitAsync(READER, this.#canRead(), deadline))) {
+          throw deadline.timeoutError('ByteRing.read');
+        }
+        const again = this.#readSome(into);
+        if (again !== NOT_YET) return again === END ? 0 : again;
+      }
+    } finally {
+      this.#reading = false;
+    }
+  }
+
+  /** As readSync, into a new buffer of up to `max` bytes (default 64 KiB): null at the end. */
+  readChunkSync(max = 65536, options?: WaitOptions): Uint8Array | null {
+    const into = this.#chunkFor(max, options);
+    const n = this.readSync(into, options);
+    return n === 0 ? null : into.length === n ? into : into.subarray(0, n);
+  }
+
+  /** As read, into a new buffer of up to `max` bytes (default 64 KiB): null at the end. */
+  async readChunk(max = 65536, options?: WaitOptions): Promise<Uint8Array | null> {
+    const into = this.#chunkFor(max, options);
+    const n = await this.read(into, options);
+    return n === 0 ? null : into.length === n ? into : into.subarray(0, n);
+  }
+
+  /** The reader gives up: the writer's next write throws RingClosedError ('cancelled'). */
+  cancel(): void {
+    this.#claim(READER_OWNER, 'reader');
+    this.#stop(CANCELLED);
+  }
+
+  /** A Node Readable from this ring (this view becomes the reader); ends with the ring. */
+  readable(options?: NodeReadableOptions): import('node:stream').Readable {
+    this.#claim(READER_OWNER, 'reader');
+    return nodeReadable(this, options);
+  }
+
+  /** A web ReadableStream from this ring (this view becomes the reader); closes with the ring. */
+  readableStream(options?: WebStreamOptions): ReadableStream<Uint8Array> {
+    this.#claim(READER_OWNER, 'reader');
+    return webReadableStream(this, options);
+  }
+
+  #startRead(into: Uint8Array, what: string): void {
+    this.#claim(READER_OWNER, 'reader');
+    if (!(into instanceof Uint8Array) || into.length === 0) {
+      throw new TypeError(
+        `ByteRing.${what}() needs a non-empty Uint8Array to read into, got ${describe(into)}`,
+      );
+    }
+    if (this.#reading) {
+      throw new RingBusyError(`ByteRing.${what}(): the previous read() has not finished (await it first)`);
+    }
+  }
+
+  /** A buffer sized for what is there now (at least 1 byte), at most `max` bytes. */
+  #chunkFor(max: number, options: WaitOptions | undefined): Uint8Array {
+    checkInteger('max', max, 1, MAX_RING_CAPACITY);
+    checkWaitOptions(options);
+    const ready = this.available;
+    return Buffer.allocUnsafe(ready > 0 ? Math.min(ready, max) : Math.min(max, this.#capacity));
+  }
+
+  #canRead(): () => boolean {
+    const i32 = this.#i32;
+    return () => Atomics.load(i32, STATE) !== OPEN || Atomics.load(i32, WRITE) !== Atomics.load(i32, READ);
+  }
+
+  /**
+   * Copies out and frees up to `into.length` published bytes: the count, END once the writer has
+   * ended and all is read, NOT_YET when there is nothing yet. Throws once aborted or cancelled.
+   */
+  #readSome(into: Uint8Array): number {
+    const i32 = this.#i32;
+    const state = Atomics.load(i32, STATE);
+    if (state === ABORTED || state === CANCELLED) throw stoppedForRead(state);
+    const read = Atomics.load(i32, READ);
+    // Loaded after STATE: once STATE is ENDED, this is the writer's last WRITE.
+    const available = (Atomics.load(i32, WRITE) - read) | 0;
+    if (available === 0) return state === ENDED ? END : NOT_YET;
+    const capacity = this.#capacity;
+    const n = Math.min(available, into.length);
+    const at = read & (capacity - 1);
+    const first = Math.min(n, capacity - at);
+    const u8 = this.#u8;
+    into.set(u8.subarray(at, at + first), 0);
+    if (first < n) into.set(u8.subarray(0, n - first), first);
+    Atomics.store(i32, READ, (read + n) | 0); // free bytes [read, read + n) for the writer
+    this.#wake(WRITER);
+    return n;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Roles, stopping and sleeping
+
+  /** Makes this view the ring's writer (or reader), or throws RingRoleError if another is. */
+  #claim(owner: number, role: 'writer' | 'reader'): void {
+    if (role === 'writer' ? this.#writer : this.#reader) return;
+    const previous = Atomics.compareExchange(this.#i32, owner, 0, threadId + 1);
+    if (previous !== 0) {
+      const who =
+        previous === threadId + 1
+          ? `another view of it in this thread (${threadId})`
+          : `thread ${previous - 1}`;
+      throw new RingRoleError(
+        role,
+        `this ByteRing already has a ${role}: ${who}. A ring has one writer and one reader; ` +
+          `this thread (${threadId}) cannot attach as a second ${role}`,
+      );
+    }
+    if (role === 'writer') this.#writer = true;
+    else this.#reader = true;
+  }
+
+  /** Moves STATE from OPEN to `to` (no-op once stopped) and wakes both sides to see it. */
+  #stop(to: number): void {
+    if (Atomics.compareExchange(this.#i32, STATE, OPEN, to) !== OPEN) return;
+    this.#wake(READER);
+    this.#wake(WRITER);
+  }
+
+  /** After a change the side may wait for: bumps its SIGNAL and notifies, only if it sleeps. */
+  #wake(side: Side): void {
+    const i32 = this.#i32;
+    if (Atomics.load(i32, side.waiting) === 0) return;
+    Atomics.add(i32, side.signal, 1);
+    Atomics.notify(i32, side.signal);
+  }
+
+  /** Blocks until `ready()` (true) or the deadline passes (false). See "Sleeping". */
+  #waitSync(side: Side, ready: () => boolean, deadline: Deadline): boolean {
+    deadline.throwIfAborted();
+    const i32 = this.#i32;
+    const budget = this.#spinBudget;
+    for (let spins = 0; ; spins++) {
+      if (ready()) {
+        // A wait that ended while spinning earns the next one a longer spin.
+        if (spins > 0 && spins <= budget) this.#spinBudget = Math.min(MAX_SPINS, budget * 2);
+        return true;
+      }
+      if (spins < budget) continue;
+      if (spins === budget) this.#spinBudget = Math.max(SPINS, budget >> 1);
+      const remaining = deadline.remaining();
+      if (remaining <= 0) return false;
+      const seq = Atomics.load(i32, side.signal);
+      Atomics.store(i32, side.waiting, 1);
+      if (!ready()) Atomics.wait(i32, side.signal, seq, remaining);
+      Atomics.store(i32, side.waiting, 0);
+    }
+  }
+
+  /** The async form of #waitSync; rejects with `signal.reason` on abort. */
+  async #waitAsync(side: Side, ready: () => boolean, deadline: Deadline): Promise<boolean> {
+    const i32 = this.#i32;
+    for (;;) {
+      deadline.throwIfAborted();
+      if (ready()) return true;
+      const remaining = deadline.remaining();
+      if (remaining <= 0) return false;
+      const seq = Atomics.load(i32, side.signal);
+      Atomics.store(i32, side.waiting, 1);
+      if (!ready()) {
+        const waited = Atomics.waitAsync(i32, side.signal, seq, remaining);
+        if (waited.async && (await raceAbort(waited.value, deadline.signal))) {
+          Atomics.store(i32, side.waiting, 0);
+          Atomics.notify(i32, side.signal); // settle our own pending waitAsync: this side's only sleeper
+          throw deadline.signal!.reason;
+        }
+      }
+      Atomics.store(i32, side.waiting, 0);
+    }
+  }
+}
+
+function stoppedForWrite(state: number, written: number): RingClosedError {
+  const name = STATE_NAMES[state] as RingStopped;
+  const why =
+    state === ENDED
+      ? 'the stream was ended by close()'
+      : state === ABORTED
+        ? 'the stream was aborted by its writer'
+        : 'the reader cancelled the stream';
+  return new RingClosedError(name, `cannot write to the ByteRing: ${why}`, written);
+}
+
+function stoppedForRead(state: number): RingClosedError {
+  return state === ABORTED
+    ? new RingClosedError('aborted', 'the ByteRing was aborted by its writer: the stream is incomplete')
+    : new RingClosedError('cancelled', 'cannot read from the ByteRing: its reader cancelled the stream');
+}
+
+function writeTimeout(deadline: Deadline, what: string, written: number): TimeoutError {
+  const error = deadline.timeoutError(what);
+  // Only a write longer than the capacity can time out midway; then `written` bytes went.
+  return Object.assign(error, { written });
+}
+
+function checkHandle(handle: unknown): SharedArrayBuffer {
+  if (handle === null || typeof handle !== 'object') {
+    throw new TypeError(`ByteRing.from() needs the .handle of a ByteRing, got ${describe(handle)}`);
+  }
+  const { kind, memory } = handle as Partial<ByteRingHandle>;
+  if (kind !== 'ByteRing' || !(memory instanceof SharedArrayBuffer) || memory.byteLength <= DATA_AT) {
+    throw new TypeError(`ByteRing.from() needs the .handle of a ByteRing, got ${describe(handle)}`);
+  }
+  const i32 = new Int32Array(memory, 0, DATA_AT / 4);
+  const capacity = Atomics.load(i32, CAPACITY);
+  if (
+    Atomics.load(i32, 0) !== MAGIC ||
+    Atomics.load(i32, 1) !== ((KIND_BYTE_RING << 8) | RING_LAYOUT_VERSION) ||
+    capacity <= 0 ||
+    (capacity & (capacity - 1)) !== 0 ||
+    memory.byteLength !== DATA_AT + capacity
+  ) {
+    throw new TypeError("ByteRing.from(): the handle's memory is not a ByteRing (bad header)");
+  }
+  return memory;
+}

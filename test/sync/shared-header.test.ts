@@ -1,0 +1,24 @@
+// The header of every shared-memory object: a handle from another layout version is refused with
+// a message that says so, for each kind.
+import { describe, expect, it } from 'vitest';
+import { BoundedBuffer, Mutex, Semaphore } from '../../src/index.js';
+import { LAYOUT_VERSION } from '../../src/sync/shared-header.js';
+
+describe('the shared-memory header', () => {
+  it('is at layout version 3 (Semaphore and Mutex on the one intents table)', () => {
+    expect(LAYOUT_VERSION).toBe(3);
+  });
+
+  it.each([
+    ['Semaphore', () => new Semaphore(1).handle, Semaphore.from],
+    ['Mutex', () => new Mutex().handle, Mutex.from],
+    ['BoundedBuffer', () => new BoundedBuffer({ capacity: 2 }).handle, BoundedBuffer.from],
+  ] as const)('refuses a %s handle of layout version 2 with a clear error', (_name, make, open) => {
+    const handle = make();
+    const words = new Int32Array(handle.memory);
+    words[1] = (words[1]! & ~0xff) | 2; // what a conveyor of layout version 2 wrote
+    expect(() => (open as (h: unknown) => unknown)(handle)).toThrow(
+      /layout version 2 is not supported \(expected 3\): the handle was made by another version of conveyor/,
+    );
+  });
+});
