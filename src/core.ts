@@ -23,7 +23,6 @@ export { Channel, type ChannelOptions, MAX_CHANNEL_CAPACITY } from './queue/chan
 export type { Codec, CodecName } from './queue/codec.js';
 export { type ConsumeOptions, consume } from './queue/consume.js';
 export type { BlockingQueue, CloseOptions, Queue, TryGetResult } from './queue/queue.js';
-export type { WaitOptions } from './sync/deadline.js';
 export { Mutex, type MutexGuard, type MutexHandle, type MutexRecoveryReport } from './sync/mutex.js';
 export {
   type AcquireOptions,
@@ -31,3 +30,4 @@ export {
   type SemaphoreHandle,
   type SemaphoreRecoveryReport,
 } from './sync/semaphore.js';
+export type { WaitOptions } from './sync/wait/deadline.js';

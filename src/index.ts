@@ -16,8 +16,10 @@ export type { PoolStats, WorkerStats } from './pool/stats.js';
 export { WorkerPool } from './pool/worker-pool.js';
 export {
   BoundedBuffer,
+  type BoundedBufferConstructor,
   type BoundedBufferHandle,
   type BoundedBufferOptions,
+  type JsonValue,
   MAX_CAPACITY,
   type RecoveryReport,
 } from './queue/bounded-buffer.js';
@@ -35,7 +37,6 @@ export {
 export { RingBusyError, RingClosedError, RingRoleError, type RingStopped } from './stream/errors.js';
 export type { NodeReadableOptions, NodeWritableOptions } from './stream/node-streams.js';
 export type { WebStreamOptions } from './stream/web-streams.js';
-export type { WaitOptions } from './sync/deadline.js';
 export { Mutex, type MutexGuard, type MutexHandle, type MutexRecoveryReport } from './sync/mutex.js';
 export {
   type AcquireOptions,
@@ -43,4 +44,5 @@ export {
   type SemaphoreHandle,
   type SemaphoreRecoveryReport,
 } from './sync/semaphore.js';
+export type { WaitOptions } from './sync/wait/deadline.js';
 export { nativeTypeScript, type StartWorkerOptions, startWorker } from './worker/start-worker.js';

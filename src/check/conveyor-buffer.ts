@@ -1,5 +1,13 @@
-// A model of conveyor's own BoundedBuffer (src/queue/bounded-buffer.ts as of commit c4820ca; the
-// modelled paths last changed in 9a0f62d, in #claimPut and #claimGet, and before that in 4e94463),
+// A model of conveyor's own BoundedBuffer ring, written to follow the real code step for step. Its
+// quotes and line numbers are of src/queue/bounded-buffer.ts as of commit c4820ca (the modelled
+// paths last changed in 9a0f62d, and before that in 4e94463). That file has since been split into
+// parts with the same steps: #claimPut/#claimGet/#claimedByGet/#advance/#setStamp are Ring's
+// claimPut/claimGet/claimedByGet/advance/setStamp (bounded-buffer/ring.ts), #putOne/#getOne are
+// Transfer's putOne/getOne (bounded-buffer/transfer.ts), #waitSync/#register are Sleeper's
+// waitSync/#register (sync/wait/word.ts), and #blockAt/#blockSeen are the call's Attempt.at/seen.
+// mirrors.ts fingerprints each of those pieces, and test/check/mirrors.test.ts fails when one
+// changes, so that this model is re-read against the new code before it may pass again. The
+// model was
 // written to follow the real code step for step: every shared-memory access those paths make (an
 // Atomics.load, compareExchange, exchange, wait or notify, or the codec's write or take of a slot)
 // is one step here, except the intents entry (below), and the comment beside each step quotes the

@@ -94,7 +94,11 @@ export async function runCommand(
   let result: Awaited<ReturnType<typeof runScenario>>;
   try {
     view?.start();
-    result = await runScenario(options, { onEvent, onActorEvent, onTimeOrdered, signal: controller.signal });
+    const hooks = { onEvent, onActorEvent, onTimeOrdered, signal: controller.signal };
+    result =
+      options.backend === undefined
+        ? await runScenario(options, hooks)
+        : await (await import('../run/redis/scenario.js')).runRedisScenario(options, hooks); // loads ioredis only here
   } catch (error) {
     view?.stop();
     traceFile?.close(false);
@@ -139,7 +143,8 @@ function actorNames(options: RunOptions): string[] {
   const names: string[] = [];
   for (let i = 1; i <= options.consumers; i++) names.push(`consumer-${i}`);
   for (let i = 1; i <= options.producers; i++) names.push(`producer-${i}`);
-  return names;
+  const role = options.backend?.role; // --role: only that side runs here
+  return role === undefined ? names : names.filter((name) => name.startsWith(role));
 }
 
 function version(): string {

@@ -1,7 +1,8 @@
 // What conveyor needs from the runtime under it, found without importing any node: module, so that
 // a browser loads dist/ as it is: this thread's id, whether it may block, shared memory, the
-// structured serializer and Atomics.waitAsync. Node, Bun and Deno answer through their node:
+// structured serializer, Atomics.waitAsync and a way to warn. Node, Bun and Deno answer through their node:
 // builtins, fetched at run time (process.getBuiltinModule); a browser through its globals.
+import type * as Fs from 'node:fs';
 import type * as V8 from 'node:v8';
 import type * as WorkerThreads from 'node:worker_threads';
 import { PlatformError } from '../errors.js';
@@ -9,8 +10,13 @@ import { PlatformError } from '../errors.js';
 interface NodeProcess {
   getBuiltinModule?(id: string): unknown;
   once?(event: 'exit', listener: () => void): unknown;
+  emitWarning?(message: string, options: { code: string }): void;
+  env?: Record<string, string | undefined>;
+  execArgv?: string[];
 }
-const nodeProcess = (globalThis as { process?: NodeProcess }).process;
+/** Node's `process` (Bun and Deno have one too); undefined in a browser. */
+export const nodeProcess = (globalThis as { process?: NodeProcess }).process;
+const fs = nodeProcess?.getBuiltinModule?.('node:fs') as typeof Fs | undefined;
 const threads = nodeProcess?.getBuiltinModule?.('node:worker_threads') as typeof WorkerThreads | undefined;
 const v8 = nodeProcess?.getBuiltinModule?.('node:v8') as typeof V8 | undefined;
 
@@ -40,6 +46,18 @@ export const isMainThread: boolean = numbered ? threads!.isMainThread : !inWebWo
 /** Runs `hook` when this worker ends normally, where the runtime says so (Node, Bun, Deno). */
 export function onWorkerExit(hook: () => void): void {
   if (!isMainThread && typeof nodeProcess?.once === 'function') nodeProcess.once('exit', hook);
+}
+
+/** Writes to stderr at once where there is one (Node, Bun, Deno), else to the console. */
+export function writeStderrSync(text: string): void {
+  if (fs !== undefined) fs.writeSync(2, text);
+  else console.warn(text.trimEnd());
+}
+
+/** process.emitWarning where there is one, else the console. */
+export function emitWarning(message: string, code: string): void {
+  if (typeof nodeProcess?.emitWarning === 'function') nodeProcess.emitWarning(message, { code });
+  else console.warn(`(conveyor) ${code}: ${message}`);
 }
 
 let blockingAllowed: boolean | undefined;

@@ -3,19 +3,25 @@
 //   layout.ts    the words of its memory, and the checks that open a handle
 //   ring.ts      claiming positions, publishing and freeing slots (Design, Invariants, Fairness)
 //   transfer.ts  one attempt to put or get: a claim, the slots' bytes through the codec, the stamps
-//   sleep.ts     how a call waits: spinning, then sleeping on a stamp (sync and Promise forms)
-//   recovery.ts  repairing what a dead thread left half-done
+//   dead-threads.ts  repairing what a dead thread left half-done
 //   tasks.ts     taskDone() and join()
 //   failures.ts  the errors it throws
+// How its calls wait (spinning, then sleeping on a stamp; sync and Promise forms) is
+// sync/wait/word.ts; putMany's body is one generator for both forms (sync/wait/steps.ts).
 
 import type { Worker } from 'node:worker_threads';
 import { QueueClosedError } from '../errors.js';
+import { warnMainThreadWait } from '../internal/main-thread.js';
 import { checkInteger, checkOptions, describe } from '../internal/validate.js';
 import { checkCanBlock } from '../platform/thread.js';
-import type { WaitOptions } from '../sync/deadline.js';
 import { IntentsTable } from '../sync/intents.js';
 import { checkRecoverable, watchWorker } from '../sync/recovery.js';
 import type { SharedHandle } from '../sync/shared-header.js';
+import { checkWaitOptions, deadlineOf, type WaitOptions } from '../sync/wait/deadline.js';
+import { NOT_YET, TIMED_OUT } from '../sync/wait/outcomes.js';
+import { runAsync, runSync, type Steps } from '../sync/wait/steps.js';
+import { Attempt, Sleeper } from '../sync/wait/word.js';
+import { type RecoveryReport, recover } from './bounded-buffer/dead-threads.js';
 import { closedForGet, closedForPut, closedForPutMany, withItems } from './bounded-buffer/failures.js';
 import {
   checkNewOptions,
@@ -24,26 +30,15 @@ import {
   type Layout,
   openMemory,
 } from './bounded-buffer/layout.js';
-import { type RecoveryReport, recover } from './bounded-buffer/recovery.js';
 import { CLOSED, Ring } from './bounded-buffer/ring.js';
-import {
-  Attempt,
-  checkWaitOptions,
-  deadlineOf,
-  NOT_YET,
-  runAsync,
-  runSync,
-  Sleeper,
-  type Steps,
-  TIMED_OUT,
-} from './bounded-buffer/sleep.js';
+
 import { finishTasks, join, joinSync, taskDone, unfinished } from './bounded-buffer/tasks.js';
 import { DRAINED, TRY_PATIENCE, Transfer } from './bounded-buffer/transfer.js';
 import { bindCodec, type Codec, type CodecName } from './codec.js';
 import type { BlockingQueue, CloseOptions, TryGetResult } from './queue.js';
 
+export type { RecoveryReport } from './bounded-buffer/dead-threads.js';
 export { MAX_CAPACITY, MAX_SLOT_BYTES } from './bounded-buffer/layout.js';
-export type { RecoveryReport } from './bounded-buffer/recovery.js';
 
 export interface BoundedBufferOptions<T> {
   /** Slots in the ring: an integer from 1 to 1048576. */
@@ -52,6 +47,39 @@ export interface BoundedBufferOptions<T> {
   codec?: CodecName | Codec<T>;
   /** Largest encoded item for the variable-size codecs (default 512 bytes). */
   slotBytes?: number;
+}
+
+/** A JSON value: what the 'json' codec hands back when no item type is given. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** The options every codec takes. */
+interface SizeOptions {
+  capacity: number;
+  slotBytes?: number;
+}
+
+/**
+ * `new BoundedBuffer(options)`: the codec decides the item type, so a mismatch is a compile error
+ * (`new BoundedBuffer<string>({ capacity: 4 })` does not compile: int32 stores numbers).
+ *   int32 (default), float64 → number; string → string; bytes → Uint8Array;
+ *   json → your T (default JsonValue; JSON.stringify decides what survives: see codec.ts);
+ *   structured → your T (default unknown); a custom `{ encode, decode }` → its T.
+ */
+export interface BoundedBufferConstructor {
+  new <T extends number = number>(options: SizeOptions & { codec?: 'int32' | 'float64' }): BoundedBuffer<T>;
+  new <T extends string = string>(options: SizeOptions & { codec: 'string' }): BoundedBuffer<T>;
+  new <T extends Uint8Array = Uint8Array>(options: SizeOptions & { codec: 'bytes' }): BoundedBuffer<T>;
+  new <T = JsonValue>(options: SizeOptions & { codec: 'json' }): BoundedBuffer<T>;
+  new <T = unknown>(options: SizeOptions & { codec: 'structured' }): BoundedBuffer<T>;
+  new <T>(options: SizeOptions & { codec: Codec<T> }): BoundedBuffer<T>;
+  /** A codec chosen at run time: the item type is then unknown. */
+  new (options: SizeOptions & { codec: CodecName }): BoundedBuffer<unknown>;
+  /**
+   * Opens, in this thread, the buffer whose `.handle` was passed here. Built-in codecs travel in
+   * the handle; a custom codec must be given again as `options.codec`.
+   */
+  from<T = number>(handle: BoundedBufferHandle, options?: { codec?: Codec<T> }): BoundedBuffer<T>;
+  readonly prototype: BoundedBuffer<unknown>;
 }
 
 export interface BoundedBufferHandle extends SharedHandle {
@@ -65,9 +93,11 @@ export interface BoundedBufferHandle extends SharedHandle {
  *
  * Pass `buffer.handle` to a worker (postMessage or workerData) and open it there with
  * `BoundedBuffer.from(handle)`. The `*Sync` calls block the calling thread and are meant for
- * workers; the Promise calls use `Atomics.waitAsync` and suit the main thread.
+ * workers; the Promise calls use `Atomics.waitAsync` and suit the main thread. A `*Sync` call
+ * that must wait with no timeout on the main thread prints a one-time warning (it freezes the
+ * process until another thread answers).
  */
-export class BoundedBuffer<T = number> implements BlockingQueue<T> {
+class BoundedBuffer<T = number> implements BlockingQueue<T> {
   readonly #memory: SharedArrayBuffer;
   readonly #layout: Layout;
   readonly #ring: Ring;
@@ -155,6 +185,7 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     checkWaitOptions(options);
     let result: number | typeof NOT_YET | typeof TIMED_OUT = this.#io.putOne(prepared, 0, undefined);
     if (result === NOT_YET) {
+      warnMainThreadWait('BoundedBuffer.putSync()', options?.timeout);
       const deadline = deadlineOf(options);
       result = this.#sleeper.waitSync((attempt) => this.#io.putOne(prepared, 0, attempt), deadline);
       if (result === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.putSync');
@@ -226,6 +257,7 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     checkWaitOptions(options);
     let taken = this.#io.getOne(0, undefined);
     if (taken === NOT_YET) {
+      warnMainThreadWait('BoundedBuffer.getSync()', options?.timeout);
       const deadline = deadlineOf(options);
       taken = this.#sleeper.waitSync((attempt) => this.#io.getOne(0, attempt), deadline);
       if (taken === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.getSync');
@@ -255,6 +287,7 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
       new Attempt(),
     );
     if (taken === NOT_YET) {
+      warnMainThreadWait('BoundedBuffer.getManySync()', options?.timeout);
       const deadline = deadlineOf(options);
       taken = this.#sleeper.waitSync((attempt) => this.#io.getMany(limit, out, attempt), deadline);
       if (taken === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.getManySync');
@@ -306,7 +339,7 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     return discarded;
   }
 
-  // Dead threads (see bounded-buffer/recovery.ts)
+  // Dead threads (see bounded-buffer/dead-threads.ts)
 
   /**
    * Repairs what thread `threadId` left half-done when it died (worker.terminate(), an uncaught
@@ -379,3 +412,9 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     }
   }
 }
+
+// The class, typed by its codec (see BoundedBufferConstructor); its name stays BoundedBuffer.
+const TypedBoundedBuffer = BoundedBuffer as unknown as BoundedBufferConstructor;
+type TypedBoundedBuffer<T = number> = BoundedBuffer<T>;
+
+export { TypedBoundedBuffer as BoundedBuffer };

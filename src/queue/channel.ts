@@ -17,6 +17,9 @@
 // a get returns Promise.resolve(item). Only a call that must wait builds a waiter, and only a
 // waiter with a finite timeout starts a timer (cleared when it settles, whichever way).
 //
+// Keep-alive: a pending wait never holds the process open, since only this thread's own code can
+// end it (sync/wait/keep-alive.ts); its timeout timer does, unless the call says `ref: false`.
+//
 // Invariants (they hold between any two calls: one thread, so nothing interleaves inside a call):
 //   0 <= size <= capacity
 //   getters non-empty ⇒ size === 0 and putters empty (items go to a waiting getter first)
@@ -28,7 +31,7 @@
 
 import { QueueClosedError, TaskDoneError } from '../errors.js';
 import { checkInteger, describe } from '../internal/validate.js';
-import { Deadline, type WaitOptions } from '../sync/deadline.js';
+import { Deadline, type WaitOptions } from '../sync/wait/deadline.js';
 import type { CloseOptions, Queue, TryGetResult } from './queue.js';
 
 /** Largest capacity a Channel accepts. */
@@ -452,6 +455,7 @@ export class Channel<T> implements Queue<T> {
           w.reject(deadline.timeoutError(what));
           this.#afterLeave(line);
         }, remaining);
+        if (!deadline.ref) w.timer.unref?.(); // { ref: false }: not even its timeout holds the process
       }
       const signal = deadline.signal;
       if (signal !== undefined) {

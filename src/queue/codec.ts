@@ -104,7 +104,9 @@ class Int32Codec extends BaseCodec<number> implements SlotCodec<number> {
     return items as unknown[]; // an int32 is its own encoding
   }
   prepare(item: number): number {
-    if (typeof item !== 'number' || (item | 0) !== item || Object.is(item, -0)) {
+    // -0 passes ((-0 | 0) === -0) and is stored as 0, as Int32Array stores it: everyday
+    // arithmetic (Math.round(-0.4)) makes -0.
+    if (typeof item !== 'number' || (item | 0) !== item) {
       if (typeof item === 'number' && Number.isInteger(item)) {
         throw new RangeError(
           `codec 'int32' needs an integer from -2147483648 to 2147483647, got ${describe(item)}`,
@@ -114,7 +116,7 @@ class Int32Codec extends BaseCodec<number> implements SlotCodec<number> {
         `codec 'int32' needs an integer from -2147483648 to 2147483647, got ${describe(item)}`,
       );
     }
-    return item;
+    return item === 0 ? 0 : item;
   }
   write(slot: number, prepared: unknown): void {
     this.view[slot] = prepared as number;
@@ -178,6 +180,11 @@ abstract class VariableSlots<T> extends BaseCodec<T> {
   }
 }
 
+/**
+ * 'string' stores strings as UTF-8; 'json' stores what JSON.stringify makes of an item and hands
+ * back JSON.parse of it, no more: NaN and ±Infinity come back as null, a Date as its ISO string,
+ * undefined properties and functions vanish, a Map or Set becomes {}. Use 'structured' to keep them.
+ */
 class StringCodec extends VariableSlots<unknown> implements SlotCodec<unknown> {
   constructor(
     data: SharedArrayBuffer,

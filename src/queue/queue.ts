@@ -1,7 +1,7 @@
 // The one interface that every conveyor queue implements: the in-process Channel and the
 // shared-memory BoundedBuffer. Code written against Queue moves between one thread and many by
 // changing one constructor.
-import type { WaitOptions } from '../sync/deadline.js';
+import type { WaitOptions } from '../sync/wait/deadline.js';
 
 export type { WaitOptions };
 

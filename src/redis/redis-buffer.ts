@@ -16,7 +16,7 @@ import { checkInteger, checkOptions, describe } from '../internal/validate.js';
 import type { AsyncQueue } from '../queue/async-queue.js';
 import type { Codec, CodecName } from '../queue/codec.js';
 import type { CloseOptions, TryGetResult } from '../queue/queue.js';
-import { Deadline, type WaitOptions } from '../sync/deadline.js';
+import { Deadline, type WaitOptions } from '../sync/wait/deadline.js';
 import { AckBatcher } from './acks.js';
 import { checkUrl, connect, safeUrl } from './connect.js';
 import { ItemDecodeError, QueueMismatchError } from './errors.js';

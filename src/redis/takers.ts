@@ -6,7 +6,7 @@
 // until it is settled, by the pump (items, closed, nothing for a try) or by its own deadline or
 // signal (it removes itself and pokes the pump, which withdraws the registration if nobody is left).
 import { QueueClosedError } from '../errors.js';
-import type { Deadline } from '../sync/deadline.js';
+import type { Deadline } from '../sync/wait/deadline.js';
 import { RECHECK_MS, type Waiter } from './wake.js';
 
 /** A GET reply after decoding: `leases` when items came, or the wait state. */

@@ -15,7 +15,7 @@
 // so `(WRITE - READ) | 0` is the number of published, unread bytes.
 //
 // Sleeping: one sleeper per side at most, so each side has a WAITING flag and a SIGNAL word
-// (an event count with a single sleeper, as in src/sync/event-count.ts):
+// (an event count with a single sleeper, as in src/sync/wait/event-count.ts):
 //   sleeper: seq = SIGNAL → WAITING = 1 → re-check → Atomics.wait(SIGNAL, seq) → WAITING = 0
 //   waker:   change WRITE, READ or STATE → if WAITING === 1: SIGNAL += 1, notify(SIGNAL)
 // All of these are sequentially consistent. Either the waker's load of WAITING sees 1, and then
@@ -40,8 +40,9 @@
 import { threadId } from 'node:worker_threads';
 import type { TimeoutError } from '../errors.js';
 import { checkInteger, checkOptions, describe } from '../internal/validate.js';
-import { checkWaitOptions, Deadline, raceAbort, type WaitOptions } from '../sync/deadline.js';
 import { HEADER_WORDS, MAGIC } from '../sync/shared-header.js';
+import { raceAbort } from '../sync/wait/abort.js';
+import { checkWaitOptions, Deadline, type WaitOptions } from '../sync/wait/deadline.js';
 import { RingBusyError, RingClosedError, RingRoleError, type RingStopped } from './errors.js';
 import {
   type NodeReadableOptions,

@@ -11,8 +11,9 @@
 // a waiter is settled exactly once, by its own timer/abort while it is not being served, else by
 // the pump; permits the pump obtains for a waiter that gave up meanwhile are released at once.
 
-import { Deadline, type WaitOptions } from './deadline.js';
 import type { SemaphoreCore } from './semaphore-core.js';
+import { Deadline, type WaitOptions } from './wait/deadline.js';
+import { holdOpenIf } from './wait/keep-alive.js';
 
 /** Async acquirers of this thread waiting behind the one that waits in shared memory. */
 interface LocalWaiter {
@@ -23,7 +24,7 @@ interface LocalWaiter {
   readonly resolve: () => void;
   readonly reject: (reason: unknown) => void;
   settled: boolean;
-  /** Clears the waiter's timer and abort listener. */
+  /** Clears the waiter's timer and abort listener, and stops holding the thread open for it. */
   forget: () => void;
   /** Set while the pump waits in shared memory for this waiter: cancelling it ends that wait. */
   stop: Deadline | undefined;
@@ -86,11 +87,16 @@ export class LocalLine {
     const timer = Number.isFinite(deadline.timeout)
       ? setTimeout(() => giveUp(deadline.timeoutError(waiter.what)), deadline.timeout)
       : undefined;
+    if (!deadline.ref) timer?.unref?.();
+    // Another thread's release ends this wait: hold the thread open until it settles (unless
+    // `ref: false`), since Atomics.waitAsync does not (wait/keep-alive.ts).
+    const release = holdOpenIf(deadline.ref);
     const onAbort = () => giveUp(deadline.signal!.reason);
     deadline.signal?.addEventListener('abort', onAbort, { once: true });
     waiter.forget = () => {
       clearTimeout(timer);
       deadline.signal?.removeEventListener('abort', onAbort);
+      release();
     };
   }
 

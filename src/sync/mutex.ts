@@ -14,11 +14,11 @@
 import type { Worker } from 'node:worker_threads';
 import { LockOwnershipError } from '../errors.js';
 import { checkCanBlock, sharedMemory, threadId } from '../platform/thread.js';
-import { checkWaitOptions, Deadline, type WaitOptions } from './deadline.js';
 import { LocalLine } from './local-line.js';
 import { checkRecoverable, ME, watchWorker } from './recovery.js';
 import { initSemaphore, SEMAPHORE_WORDS, SemaphoreCore } from './semaphore-core.js';
 import { HEADER_WORDS, KIND_MUTEX, openHandle, type SharedHandle, writeHeader } from './shared-header.js';
+import { checkWaitOptions, Deadline, type WaitOptions } from './wait/deadline.js';
 
 export interface MutexHandle extends SharedHandle {
   readonly kind: 'Mutex';

@@ -15,7 +15,7 @@
 // moves SERVING past a ticket wipes its mark, so that no mark survives to the ticket's next lap
 // (tickets are int32 and wrap after 2^32: a stale mark would make a live ticket look cancelled).
 //
-// Sleeping goes through an event count (event-count.ts): every change a sleeper could be waiting
+// Sleeping goes through an event count (wait/event-count.ts): every change a sleeper could be waiting
 // for (permits released, the line advanced, a cancellation, a close) is followed by a wake, so a
 // wake-up is never lost.
 //
@@ -39,15 +39,16 @@
 //   BOARD[t & (LINE_SLOTS-1)] === t  ⇒  ticket t was cancelled; the mark is wiped (to a word whose
 //   low bits are not its slot's, so it matches no ticket) by whoever moves SERVING past t
 
-import type { Deadline } from './deadline.js';
-import { EventCount, NOT_YET, TIMED_OUT } from './event-count.js';
 import { AT, DEAD, ENTRY_WORDS, INTENT, INTENTS_WORDS, IntentsTable, OWNER } from './intents.js';
 import { ME } from './recovery.js';
+import type { Deadline } from './wait/deadline.js';
+import { EventCount } from './wait/event-count.js';
+import { NOT_YET, TIMED_OUT } from './wait/outcomes.js';
 
 /** Word offsets from the semaphore's base index. */
 /** Available permits; taken by CAS in `tryTake`, given back by Atomics.add in `release`. */
 const COUNT = 0;
-/** Words 1..2: the event count (EPOCH, SLEEPERS) that waiters sleep on; see event-count.ts. */
+/** Words 1..2: the event count (EPOCH, SLEEPERS) that waiters sleep on; see wait/event-count.ts. */
 const EVENTS = 1;
 /** Next ticket to hand out; advanced by CAS in `enterLine`. */
 const NEXT_TICKET = 3;

@@ -6,11 +6,11 @@
 import type { Worker } from 'node:worker_threads';
 import { checkInteger } from '../internal/validate.js';
 import { checkCanBlock, sharedMemory } from '../platform/thread.js';
-import { checkWaitOptions, Deadline, type WaitOptions } from './deadline.js';
 import { LocalLine } from './local-line.js';
 import { checkRecoverable, watchWorker } from './recovery.js';
 import { initSemaphore, MAX_PERMITS, SEMAPHORE_WORDS, SemaphoreCore } from './semaphore-core.js';
 import { HEADER_WORDS, KIND_SEMAPHORE, openHandle, type SharedHandle, writeHeader } from './shared-header.js';
+import { checkWaitOptions, Deadline, type WaitOptions } from './wait/deadline.js';
 
 export interface AcquireOptions extends WaitOptions {
   /** Permits to take at once (default 1). */

@@ -18,6 +18,7 @@ import {
   QueueClosedError,
   Semaphore,
 } from '../../src/index.js';
+import { HEAD, STAMPS, TAIL } from '../../src/queue/bounded-buffer/layout.js';
 import { firstMessage, startWorker } from '../helpers/worker.js';
 import type { TamperJob } from './tamper-actor.js';
 
@@ -180,7 +181,7 @@ describe('BoundedBuffer refuses bad calls clearly and keeps working', () => {
     const buffer = new BoundedBuffer({ capacity: 2 });
     fc.assert(
       fc.property(weird, fc.constantFrom('tryPut', 'putSync', 'putManySync'), (item, how) => {
-        const valid = isInt(item, -(2 ** 31), 2 ** 31 - 1) && !Object.is(item, -0);
+        const valid = isInt(item, -(2 ** 31), 2 ** 31 - 1); // -0 included: it is stored as 0
         const result = outcome(() => {
           if (how === 'tryPut') expect(buffer.tryPut(item as number)).toBe(true);
           else if (how === 'putSync') buffer.putSync(item as number, { timeout: 0 });
@@ -189,7 +190,7 @@ describe('BoundedBuffer refuses bad calls clearly and keeps working', () => {
         if (valid) {
           expect(result).toBe('ok');
           if (how === 'putManySync') expect(buffer.getSync({ timeout: 0 })).toBe(1);
-          expect(buffer.getSync({ timeout: 0 })).toBe(item);
+          expect(buffer.getSync({ timeout: 0 })).toBe(item === 0 ? 0 : item);
         } else {
           expect(rejected(result)).toBe(true);
         }
@@ -515,9 +516,9 @@ describe('handles: tampered, truncated, or of another kind', () => {
   // again". Now the call throws BufferCorruptedError. Run in a worker so a hang is a missing reply.
   it('a handle whose state words were corrupted never hangs a call: it throws BufferCorruptedError', async () => {
     const cases: [string, number, number, TamperJob['call']][] = [
-      ['stamp of slot 0', 64 + 128 * 16, 12_345, 'tryPut'],
-      ['TAIL', 16, 7, 'tryPut'],
-      ['HEAD', 32, 5, 'tryGet'],
+      ['stamp of slot 0', STAMPS, 12_345, 'tryPut'],
+      ['TAIL', TAIL, 7, 'tryPut'],
+      ['HEAD', HEAD, 5, 'tryGet'],
     ];
     const hangs: string[] = [];
     const answers: string[] = [];

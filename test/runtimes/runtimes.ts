@@ -12,8 +12,8 @@ const INSTALLED = join(ROOT, '.runtimes/node_modules');
 
 /** The one source of cases: the queue and sync contract suites and the cross-worker stress. */
 export const CASE_FILES = [
-  'test/contract/bounded-buffer.test.ts',
-  'test/contract/channel.test.ts',
+  'test/contract/bounded-buffer-contract.test.ts',
+  'test/contract/channel-contract.test.ts',
   'test/sync/semaphore.test.ts',
   'test/sync/mutex.test.ts',
   'test/stress/cross-thread.test.ts',

@@ -2,8 +2,18 @@
 // running the very same test files, and each passing the same number of cases. With CI=true a
 // runtime that is not installed (scripts/install-runtimes.sh) fails here; elsewhere it is skipped.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type Counts, installed, ROOT, RUNTIMES, type Runtime, STRESS_ITEMS } from './runtimes.js';
+import {
+  CASE_FILES,
+  type Counts,
+  installed,
+  ROOT,
+  RUNTIMES,
+  type Runtime,
+  STRESS_ITEMS,
+} from './runtimes.js';
 
 const CI = process.env.CI === 'true';
 const LIMIT_MS = 240_000;
@@ -46,6 +56,10 @@ function runSuite(runtime: Runtime): Promise<Counts & { output: string; code: nu
 
 describe('the contract suites and a cross-worker stress run on each runtime', () => {
   const passed = new Map<string, number>();
+
+  it('finds every case file (a renamed one would run nowhere, silently)', () => {
+    for (const file of CASE_FILES) expect(existsSync(join(ROOT, file)), file).toBe(true);
+  });
 
   for (const runtime of RUNTIMES) {
     const present = installed(runtime);

@@ -1,4 +1,4 @@
-// Worker side of test/recovery.test.ts: puts one item through a codec that stalls after the slot
+// Worker side of test/queue/bounded-buffer/dead-threads.test.ts: puts one item through a codec that stalls after the slot
 // is claimed and before the item is published, so the test can terminate it at that moment.
 import { parentPort, workerData } from 'node:worker_threads';
 import { BoundedBuffer, type BoundedBufferHandle } from '../../src/index.js';

@@ -42,13 +42,13 @@
 // the get that reads that stamp and then the item (all stamp accesses are Atomics).
 //
 // Each claiming CAS is preceded by a record in this thread's intents entry (sync/intents.ts), so
-// that recover() can tell whether a dead thread's claim went through (recovery.ts).
+// that recover() can tell whether a dead thread's claim went through (dead-threads.ts).
 
 import { AT, INTENT, type IntentsTable, UNTRACKED } from '../../sync/intents.js';
+import { type Attempt, awaitChange, WAITING } from '../../sync/wait/word.js';
+import { skipDeadPut } from './dead-threads.js';
 import { corrupted } from './failures.js';
 import { CLOSED_MARK, HEAD, type Layout, POSITION_MASK, STAMPS, TAIL, TOMBSTONES } from './layout.js';
-import { skipDeadPut } from './recovery.js';
-import { type Attempt, awaitChange, WAITING } from './sleep.js';
 
 /** A claim's answer besides a position (positions are never negative): nothing claimed now. */
 export const NONE = -1;
@@ -344,7 +344,7 @@ export class Ring {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Intents (see recovery.ts)
+  // Intents (see dead-threads.ts)
 
   /** Records the claim this thread is about to make with a CAS: +n puts or -n gets at `position`. */
   #intend(claim: number, position: number): void {

@@ -7,10 +7,10 @@
 // (taskDone refuses to pass TAIL). The CAS that brings it to zero notifies DONE's sleepers.
 
 import { TaskDoneError } from '../../errors.js';
-import { Deadline, type WaitOptions } from '../../sync/deadline.js';
+import { Deadline, type WaitOptions } from '../../sync/wait/deadline.js';
+import { waitWordAsync } from '../../sync/wait/word.js';
 import { DONE, POSITION_MASK, TAIL } from './layout.js';
 import type { Ring } from './ring.js';
-import { waitWordAsync } from './sleep.js';
 
 /** Items put and not yet marked done, given DONE's value `done` (a snapshot). */
 export function unfinished(ring: Ring, done = Atomics.load(ring.i32, DONE)): number {
@@ -65,7 +65,7 @@ export async function join(ring: Ring, options: WaitOptions | undefined): Promis
   const deadline = new Deadline(options);
   deadline.throwIfAborted();
   for (let done = look(ring, deadline, 'BoundedBuffer.join'); done !== -1; ) {
-    await waitWordAsync(ring.i32, DONE, done, deadline.remaining(), deadline.signal);
+    await waitWordAsync(ring.i32, DONE, done, deadline.remaining(), deadline);
     deadline.throwIfAborted();
     done = look(ring, deadline, 'BoundedBuffer.join');
   }

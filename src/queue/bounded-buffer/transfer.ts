@@ -1,14 +1,15 @@
 // Moving items into and out of BoundedBuffer's slots: each attempt claims positions in the ring
 // (ring.ts), writes or copies the slots through the codec, and publishes or frees their stamps,
 // in one synchronous stretch, so that this thread's intents entry names its claim until the claim
-// is finished (see recovery.ts). Every attempt returns its result; none waits (sleep.ts does).
+// is finished (see dead-threads.ts). Every attempt returns its result; none waits (sync/wait/word.ts does).
 
 import { describe } from '../../internal/validate.js';
+import { NOT_YET } from '../../sync/wait/outcomes.js';
+import { Attempt } from '../../sync/wait/word.js';
 import type { SlotCodec } from '../codec.js';
-import { withItems } from './failures.js';
+import { withEncoded, withItems } from './failures.js';
 import { POSITION_MASK } from './layout.js';
 import { CLOSED, NONE, type Ring } from './ring.js';
-import { Attempt, NOT_YET } from './sleep.js';
 
 /** A get's answer when the buffer is closed and every item has been got. */
 export const DRAINED: unique symbol = Symbol('closed and drained');
@@ -148,25 +149,33 @@ export class Transfer<T> {
     return taken;
   }
 
+  /** Decodes one taken item; if the codec throws, its error carries the item still encoded. */
   decode(taken: unknown): T {
-    return this.#codec.decode(taken);
+    try {
+      return this.#codec.decode(taken);
+    } catch (error) {
+      throw withEncoded(error, taken);
+    }
   }
 
   /**
-   * Decodes taken items onto `out` (fixed codecs took them there already). A decoder that throws
-   * loses that item; its error says why, and carries the others in `items`.
+   * Decodes taken items onto `out` (fixed codecs took them there already). If the decoder throws,
+   * its first error carries the items decoded in `items` and the ones it could not decode, still
+   * encoded, in `encoded`: nothing taken is lost.
    */
   decodeAll(taken: unknown[], out: T[]): T[] {
     if (taken === out) return out;
     let failure: unknown;
+    const failed: unknown[] = [];
     for (const raw of taken) {
       try {
         out.push(this.#codec.decode(raw));
       } catch (error) {
         failure ??= error;
+        failed.push(raw);
       }
     }
-    if (failure !== undefined) throw withItems(failure, out, 0);
+    if (failure !== undefined) throw withEncoded(withItems(failure, out, 0), failed);
     return out;
   }
 

@@ -3,8 +3,8 @@
 import { run } from 'vitest';
 
 export async function runContract() {
-  await import('/test/contract/bounded-buffer.test.ts');
-  await import('/test/contract/channel.test.ts');
+  await import('/test/contract/bounded-buffer-contract.test.ts');
+  await import('/test/contract/channel-contract.test.ts');
   const lines = [];
   const report = await run({ log: (line) => lines.push(line) });
   return { ...report, lines };

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { QueueClosedError } from '../src/errors.js';
-import { BoundedBuffer } from '../src/queue/bounded-buffer.js';
-import { Channel } from '../src/queue/channel.js';
-import { consume } from '../src/queue/consume.js';
+import { QueueClosedError } from '../../src/errors.js';
+import { BoundedBuffer } from '../../src/queue/bounded-buffer.js';
+import { Channel } from '../../src/queue/channel.js';
+import { consume } from '../../src/queue/consume.js';
 
 describe('consume()', () => {
   it('processes every item once and resolves with the count when the queue closes', async () => {

@@ -9,20 +9,20 @@
 import { spawnSync } from 'node:child_process';
 import { threadId } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { BoundedBuffer, type RecoveryReport } from '../src/index.js';
-import { exited, startWorker } from './helpers/worker.js';
-import { int32Codec } from './tooling/stall-codec.js';
-import type { StalledPutJob } from './workers/recovery-actor.js';
+import { BoundedBuffer, type RecoveryReport } from '../../../src/index.js';
+import { HEAD, INTENTS_AT, STAMPS, TAIL } from '../../../src/queue/bounded-buffer/layout.js';
+import { ENTRIES, ENTRY_WORDS } from '../../../src/sync/intents.js';
+import { exited, startWorker } from '../../helpers/worker.js';
+import { int32Codec } from '../../tooling/stall-codec.js';
+import type { StalledPutJob } from '../../workers/recovery-actor.js';
 
-const ACTOR = new URL('./workers/recovery-actor.ts', import.meta.url);
+const ACTOR = new URL('../../workers/recovery-actor.ts', import.meta.url);
 
-// Word offsets of src/queue/bounded-buffer.ts's layout (see its "Word offsets"). A position is
-// lap * L + slot, with L the power of two above the capacity (4 for capacity 2, 8 for 4).
-const TAIL = 16;
-const HEAD = 32;
-const ENTRY_WORDS = 16; // one cache line per entry
-const LAST_ENTRY = 64 + 127 * ENTRY_WORDS; // the intents table's last entry: OWNER, CLAIM, CLAIM_AT
-const STAMPS = 64 + 128 * ENTRY_WORDS;
+// Word offsets of the buffer's layout (src/queue/bounded-buffer/layout.ts), imported so that this
+// test follows the layout. A position is lap * L + slot, with L the power of two above the
+// capacity (4 for capacity 2, 8 for 4).
+/** The intents table's last entry: OWNER, INTENT (the claim), AT (its position). */
+const LAST_ENTRY = INTENTS_AT + (ENTRIES - 1) * ENTRY_WORDS;
 /** A thread id no real thread in this test has. */
 const GHOST = 4242;
 
@@ -173,7 +173,7 @@ describe('BoundedBuffer when a thread dies mid-call', () => {
     const buffer = new BoundedBuffer<number>({ capacity: 4, codec: int32Codec() });
     const owners = () => {
       const words = new Int32Array(buffer.handle.memory);
-      return Array.from({ length: 128 }, (_, k) => words[64 + ENTRY_WORDS * k]).filter(
+      return Array.from({ length: ENTRIES }, (_, k) => words[INTENTS_AT + ENTRY_WORDS * k]).filter(
         (owner) => owner !== 0,
       );
     };
@@ -197,7 +197,7 @@ describe('BoundedBuffer when a thread dies mid-call', () => {
     // In a child process (built package): the callback's error becomes an uncaught exception there.
     const script = `
       import { Worker } from 'node:worker_threads';
-      import { BoundedBuffer } from ${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)};
+      import { BoundedBuffer } from ${JSON.stringify(new URL('../../../dist/index.js', import.meta.url).href)};
       const buffer = new BoundedBuffer({ capacity: 2 });
       process.on('uncaughtException', (error) => console.log('uncaught:', error.message));
       const worker = new Worker('setInterval(() => {}, 1000)', { eval: true });

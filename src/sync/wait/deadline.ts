@@ -1,12 +1,18 @@
-// Deadlines and abort handling shared by every waiting call.
-import { TimeoutError } from '../errors.js';
-import { checkSignal, checkTimeout } from '../internal/validate.js';
+// The options of every waiting call ({ timeout, signal, ref }), checked, and the deadline they set.
+import { TimeoutError } from '../../errors.js';
+import { checkSignal, checkTimeout, describe } from '../../internal/validate.js';
 
 export interface WaitOptions {
   /** Milliseconds to wait: 0 tries once, Infinity (the default) waits forever. */
   timeout?: number;
   /** Aborting it rejects the wait with `signal.reason`; nothing is taken. */
   signal?: AbortSignal;
+  /**
+   * Whether a pending Promise wait that another thread can end keeps this thread's process (or
+   * worker) alive until it settles: true by default; false lets an abandoned wait not hold it open
+   * (see docs/design.md, "Keep-alive"). Channel waits never hold it; the blocking calls ignore it.
+   */
+  ref?: boolean;
 }
 
 /**
@@ -17,6 +23,8 @@ export interface WaitOptions {
 export class Deadline {
   readonly timeout: number;
   readonly signal: AbortSignal | undefined;
+  /** Whether the wait holds its thread open (keep-alive.ts). */
+  readonly ref: boolean;
   private end = Number.NaN;
   /** Set by `cancel`: the wait ends as if its signal had aborted with this reason. */
   cancelled: { reason: unknown } | undefined;
@@ -27,6 +35,7 @@ export class Deadline {
     }
     this.timeout = checkTimeout(options?.timeout);
     this.signal = checkSignal(options?.signal);
+    this.ref = checkRef(options?.ref);
   }
 
   /** Milliseconds left; Infinity for no deadline, 0 once it has passed. */
@@ -63,6 +72,7 @@ export function checkWaitOptions(options: WaitOptions | undefined): void {
     throw new TypeError(`options must be an object, got ${String(options)} (${typeof options})`);
   }
   if (options.timeout !== undefined) checkTimeout(options.timeout);
+  if (options.ref !== undefined) checkRef(options.ref);
   const signal = checkSignal(options.signal);
   if (signal?.aborted) throw signal.reason;
 }
@@ -70,26 +80,13 @@ export function checkWaitOptions(options: WaitOptions | undefined): void {
 /** Options with no deadline: shared, since a Deadline without a timeout or signal holds no state. */
 export const NO_DEADLINE = new Deadline(undefined);
 
-/**
- * Resolves when `promise` (an `Atomics.waitAsync` result) settles or the signal aborts, whichever
- * is first; resolves true when the signal aborted. Nothing is left behind: the abort listener is
- * removed either way.
- *
- * While it waits it holds a timer, because a pending `Atomics.waitAsync` does not keep Node's
- * event loop alive: without one, a worker (or the main thread) that has nothing else to do would
- * exit in the middle of `await buffer.get()`.
- */
-export function raceAbort(promise: Promise<unknown>, signal: AbortSignal | undefined): Promise<boolean> {
-  if (signal?.aborted) return Promise.resolve(true);
-  const keepAlive = setInterval(() => {}, 2 ** 30);
-  return new Promise<boolean>((resolve) => {
-    const settle = (aborted: boolean) => {
-      clearInterval(keepAlive);
-      signal?.removeEventListener('abort', onAbort);
-      resolve(aborted);
-    };
-    const onAbort = () => settle(true);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    promise.then(() => settle(false));
-  });
+/** A deadline for options already checked (with checkWaitOptions); the shared one when there are none. */
+export function deadlineOf(options: WaitOptions | undefined): Deadline {
+  return options === undefined ? NO_DEADLINE : new Deadline(options);
+}
+
+function checkRef(value: unknown): boolean {
+  if (value === undefined) return true;
+  if (typeof value !== 'boolean') throw new TypeError(`ref must be a boolean, got ${describe(value)}`);
+  return value;
 }

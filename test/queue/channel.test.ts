@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { QueueClosedError, TaskDoneError, TimeoutError } from '../src/errors.js';
-import { Channel, MAX_CHANNEL_CAPACITY } from '../src/queue/channel.js';
+import { QueueClosedError, TaskDoneError, TimeoutError } from '../../src/errors.js';
+import { Channel, MAX_CHANNEL_CAPACITY } from '../../src/queue/channel.js';
 
 /** Lets every pending promise callback run. */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));

@@ -11,22 +11,16 @@
 //
 // Invariant: SLEEPERS equals the number of sleepers between their `+= 1` and `-= 1`.
 
-import { waitAsync } from '../platform/thread.js';
+import { waitAsync } from '../../platform/thread.js';
 import type { Deadline } from './deadline.js';
+import { NOT_YET, TIMED_OUT } from './outcomes.js';
+import { SPINS } from './spin.js';
 
 /** Event counter; bumped by changers (Atomics.add) while SLEEPERS > 0. */
 const EPOCH = 0;
 /** Registered sleepers; each adds 1 before re-checking and subtracts 1 after sleeping. */
 const SLEEPERS = 1;
 export const EVENT_COUNT_WORDS = 2;
-
-/** Returned by a condition that does not hold yet. */
-export const NOT_YET: unique symbol = Symbol('not yet');
-/** Returned by the wait helpers when the deadline passed first. */
-export const TIMED_OUT: unique symbol = Symbol('timed out');
-
-/** How many times a synchronous waiter re-checks before it sleeps. */
-const SPINS = 20;
 
 export class EventCount {
   readonly #i32: Int32Array;
@@ -39,9 +33,6 @@ export class EventCount {
   #localSleepers = 0;
   /** The Atomics.waitAsync still pending from an earlier sleep, reused while EPOCH is unchanged. */
   #pending: { epoch: number; settled: Promise<unknown> } | undefined;
-  /** A timer that keeps the event loop alive while this thread awaits (waitAsync does not). */
-  #keepAlive: ReturnType<typeof setInterval> | undefined;
-  #releasing = false;
 
   constructor(i32: Int32Array, base: number) {
     this.#i32 = i32;
@@ -66,24 +57,6 @@ export class EventCount {
     Atomics.add(this.#i32, this.#epoch, 1);
     Atomics.notify(this.#i32, this.#epoch);
     this.pokeLocal();
-  }
-
-  /**
-   * Drops the keep-alive timer once nobody here awaits, but only at the next turn of the event
-   * loop: a burst of hand-offs within one turn (tasks contending in this thread) then creates and
-   * clears one timer, not one per wait.
-   */
-  #releaseKeepAliveSoon(): void {
-    if (this.#keepAlive === undefined || this.#releasing) return;
-    this.#releasing = true;
-    setImmediate(() => {
-      this.#releasing = false;
-      if (this.#pokes.size === 0 && this.#keepAlive !== undefined) {
-        // A pending waitAsync may remain, to be reused: it keeps nothing alive.
-        clearInterval(this.#keepAlive);
-        this.#keepAlive = undefined;
-      }
-    });
   }
 
   /** Settles this thread's async sleepers now: they re-check (and see a cancelled deadline). */
@@ -151,7 +124,8 @@ export class EventCount {
   /**
    * Sleeps until EPOCH moves past `epoch` (notify), a wake from this thread (poke), the timeout,
    * or an abort; resolves true on abort. Nothing outlives it but a pending waitAsync that a later
-   * sleep may reuse, and that keeps nothing alive.
+   * sleep may reuse, and that keeps nothing alive. It holds nothing open: its caller does
+   * (local-line.ts, through keep-alive.ts).
    */
   #sleep(epoch: number, timeout: number, signal: AbortSignal | undefined): Promise<boolean> {
     let pending = this.#pending;
@@ -167,13 +141,11 @@ export class EventCount {
         this.pokeLocal(); // notified (or a stale wait ended): every local sleeper re-checks
       });
     }
-    this.#keepAlive ??= setInterval(noop, 2 ** 30);
     return new Promise<boolean>((resolve) => {
       const settle = (aborted: boolean) => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         this.#pokes.delete(poke);
-        if (this.#pokes.size === 0) this.#releaseKeepAliveSoon();
         resolve(aborted);
       };
       const poke = () => settle(false);
@@ -184,5 +156,3 @@ export class EventCount {
     });
   }
 }
-
-function noop(): void {}
