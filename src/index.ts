@@ -19,6 +19,7 @@ export {
   type BoundedBufferConstructor,
   type BoundedBufferHandle,
   type BoundedBufferOptions,
+  type GetManyIntoOptions,
   type JsonValue,
   MAX_CAPACITY,
   type RecoveryReport,
