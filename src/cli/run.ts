@@ -29,6 +29,13 @@ export async function runCommand(
   argv: string[],
   io: RunIO = { stdout: process.stdout, stderr: process.stderr },
 ): Promise<number> {
+  if (argv.includes('--web')) {
+    const { runWebCommand } = await import('./run-web.js'); // the live page: src/web/
+    return runWebCommand(
+      argv.filter((arg) => arg !== '--web'),
+      io,
+    );
+  }
   let parsed: ReturnType<typeof parseRunArgs>;
   try {
     parsed = parseRunArgs(argv);
@@ -155,7 +162,7 @@ function version(): string {
 }
 
 /** The trace file, written as the run goes, in chunks (one JSON line per trace event). */
-class TraceFile {
+export class TraceFile {
   readonly #fd: number;
   #pending = '';
   /** The first write error; later lines are dropped and close() throws it. */

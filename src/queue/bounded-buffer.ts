@@ -13,6 +13,7 @@ import type { Worker } from 'node:worker_threads';
 import { QueueClosedError } from '../errors.js';
 import { warnMainThreadWait } from '../internal/main-thread.js';
 import { checkInteger, checkOptions, describe } from '../internal/validate.js';
+import { checkCanBlock } from '../platform/thread.js';
 import { IntentsTable } from '../sync/intents.js';
 import { checkRecoverable, watchWorker } from '../sync/recovery.js';
 import type { SharedHandle } from '../sync/shared-header.js';
@@ -33,6 +34,7 @@ import { CLOSED, Ring } from './bounded-buffer/ring.js';
 
 import { finishTasks, join, joinSync, taskDone, unfinished } from './bounded-buffer/tasks.js';
 import { DRAINED, TRY_PATIENCE, Transfer } from './bounded-buffer/transfer.js';
+import { TypedBatch, type TypedItems } from './bounded-buffer/typed-batch.js';
 import { bindCodec, type Codec, type CodecName } from './codec.js';
 import type { BlockingQueue, CloseOptions, TryGetResult } from './queue.js';
 
@@ -81,6 +83,11 @@ export interface BoundedBufferConstructor {
   readonly prototype: BoundedBuffer<unknown>;
 }
 
+/** getMany's options for filling a typed array: `into` is an Int32Array (codec 'int32') or Float64Array ('float64'). */
+export interface GetManyIntoOptions extends WaitOptions {
+  into: Int32Array | Float64Array;
+}
+
 export interface BoundedBufferHandle extends SharedHandle {
   readonly kind: 'BoundedBuffer';
 }
@@ -102,6 +109,8 @@ class BoundedBuffer<T = number> implements BlockingQueue<T> {
   readonly #ring: Ring;
   readonly #io: Transfer<T>;
   readonly #sleeper: Sleeper;
+  /** Typed batches (putMany of a typed array, getMany into one); only for the fixed-size codecs. */
+  readonly #typed: TypedBatch | undefined;
   static #opening: { i32: Int32Array; layout: Layout } | undefined;
 
   constructor(options: BoundedBufferOptions<T>) {
@@ -129,6 +138,7 @@ class BoundedBuffer<T = number> implements BlockingQueue<T> {
       layout.slotBytes,
     );
     this.#io = new Transfer(this.#ring, codec);
+    this.#typed = codec.view !== undefined ? new TypedBatch(this.#ring, codec.view) : undefined;
     this.#sleeper = new Sleeper(i32);
   }
 
@@ -179,6 +189,7 @@ class BoundedBuffer<T = number> implements BlockingQueue<T> {
   }
 
   putSync(item: T, options?: WaitOptions): void {
+    checkCanBlock('BoundedBuffer.putSync');
     const prepared = this.#io.prepare(item);
     checkWaitOptions(options);
     let result: number | typeof NOT_YET | typeof TIMED_OUT = this.#io.putOne(prepared, 0, undefined);
@@ -204,6 +215,7 @@ class BoundedBuffer<T = number> implements BlockingQueue<T> {
   }
 
   putManySync(items: Iterable<T>, options?: WaitOptions): void {
+    checkCanBlock('BoundedBuffer.putManySync');
     const steps = this.#putManySteps(items, options);
     runSync(this.#sleeper, steps, options, 'BoundedBuffer.putManySync');
   }
@@ -218,6 +230,7 @@ class BoundedBuffer<T = number> implements BlockingQueue<T> {
    * published whole. Checks its arguments at once (the generator's body starts at the first step).
    */
   #putManySteps(items: Iterable<T>, options: WaitOptions | undefined): Steps<void> {
+    if (this.#typed?.accepts(items)) return this.#typedPutSteps(this.#typed, items, options);
     const { list, prepared } = this.#io.prepareMany(items);
     checkWaitOptions(options);
     const io = this.#io;
@@ -240,6 +253,33 @@ class BoundedBuffer<T = number> implements BlockingQueue<T> {
     })();
   }
 
+  /**
+   * putMany's body for a typed array of the codec's element type (typed-batch.ts): the same
+   * chunks, claims and waits, with the items copied in by TypedArray.set and never checked one by
+   * one. A failure's `items` is a typed array of what was not put.
+   */
+  #typedPutSteps(typed: TypedBatch, items: TypedItems, options: WaitOptions | undefined): Steps<void> {
+    checkWaitOptions(options);
+    const capacity = this.#layout.capacity;
+    const list = items as unknown as unknown[]; // for the errors: slice() works alike on both
+    return (function* (): Steps<void> {
+      for (let done = 0; done < items.length; ) {
+        const n = Math.min(capacity, items.length - done);
+        let result: unknown = typed.put(items, done, n, undefined);
+        if (result === NOT_YET) {
+          const from = done;
+          try {
+            result = yield (attempt) => typed.put(items, from, n, attempt);
+          } catch (reason) {
+            throw withItems(reason, list, done);
+          }
+        }
+        if (result === CLOSED) throw closedForPutMany(list, done);
+        done += n;
+      }
+    })();
+  }
+
   // Getting
 
   tryGet(): TryGetResult<T> {
@@ -250,6 +290,7 @@ class BoundedBuffer<T = number> implements BlockingQueue<T> {
   }
 
   getSync(options?: WaitOptions): T {
+    checkCanBlock('BoundedBuffer.getSync');
     checkWaitOptions(options);
     let taken = this.#io.getOne(0, undefined);
     if (taken === NOT_YET) {
@@ -274,7 +315,23 @@ class BoundedBuffer<T = number> implements BlockingQueue<T> {
     return this.#io.decode(taken);
   }
 
-  getManySync(max: number, options?: WaitOptions): T[] {
+  /** Fills `options.into` (a typed array of the codec's element type) from index 0: the count. */
+  getManySync(max: number, options: GetManyIntoOptions): number;
+  getManySync(max: number, options?: WaitOptions): T[];
+  getManySync(max: number, options?: WaitOptions & { into?: TypedItems }): T[] | number {
+    checkCanBlock('BoundedBuffer.getManySync');
+    if (options?.into !== undefined) {
+      const { typed, into, limit } = this.#intoArguments(max, options as GetManyIntoOptions);
+      let got = typed.get(into, 0, limit, new Attempt());
+      if (got === NOT_YET) {
+        const deadline = deadlineOf(options);
+        const result = this.#sleeper.waitSync((attempt) => typed.get(into, 0, limit, attempt), deadline);
+        if (result === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.getManySync');
+        got = result as number | typeof DRAINED;
+      }
+      if (got === DRAINED) throw closedForGet();
+      return got;
+    }
     const { limit, out } = this.#getManyArguments(max, options);
     let taken: unknown[] | typeof DRAINED | typeof NOT_YET | typeof TIMED_OUT = this.#io.getMany(
       limit,
@@ -291,7 +348,25 @@ class BoundedBuffer<T = number> implements BlockingQueue<T> {
     return this.#io.decodeAll(taken, out);
   }
 
-  async getMany(max: number, options?: WaitOptions): Promise<T[]> {
+  /** Fills `options.into` (a typed array of the codec's element type) from index 0: the count. */
+  getMany(max: number, options: GetManyIntoOptions): Promise<number>;
+  getMany(max: number, options?: WaitOptions): Promise<T[]>;
+  async getMany(max: number, options?: WaitOptions & { into?: TypedItems }): Promise<T[] | number> {
+    if (options?.into !== undefined) {
+      const { typed, into, limit } = this.#intoArguments(max, options as GetManyIntoOptions);
+      let got = typed.get(into, 0, limit, new Attempt());
+      if (got === NOT_YET) {
+        const deadline = deadlineOf(options);
+        const result = await this.#sleeper.waitAsync(
+          (attempt) => typed.get(into, 0, limit, attempt),
+          deadline,
+        );
+        if (result === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.getMany');
+        got = result as number | typeof DRAINED;
+      }
+      if (got === DRAINED) throw closedForGet();
+      return got;
+    }
     const { limit, out } = this.#getManyArguments(max, options);
     let taken: unknown[] | typeof DRAINED | typeof NOT_YET | typeof TIMED_OUT = this.#io.getMany(
       limit,
@@ -305,6 +380,26 @@ class BoundedBuffer<T = number> implements BlockingQueue<T> {
     }
     if (taken === DRAINED) throw closedForGet();
     return this.#io.decodeAll(taken, out);
+  }
+
+  #intoArguments(
+    max: number,
+    options: GetManyIntoOptions,
+  ): { typed: TypedBatch; into: TypedItems; limit: number } {
+    checkInteger('max', max, 1, Number.MAX_SAFE_INTEGER);
+    checkWaitOptions(options);
+    const { into } = options;
+    const typed = this.#typed;
+    if (typed === undefined || !typed.accepts(into)) {
+      const want = this.#layout.codecName === 'float64' ? 'a Float64Array' : 'an Int32Array';
+      throw new TypeError(
+        typed === undefined
+          ? `getMany({ into }) needs a buffer with codec 'int32' or 'float64'; this one's is '${this.#layout.codecName}'`
+          : `getMany({ into }) needs ${want} for codec '${this.#layout.codecName}', got ${describe(into)}`,
+      );
+    }
+    if (into.length === 0) throw new RangeError('getMany({ into }): into has no room (length 0)');
+    return { typed, into, limit: Math.min(max, into.length, this.#layout.capacity) };
   }
 
   #getManyArguments(max: number, options: WaitOptions | undefined): { limit: number; out: T[] } {
@@ -369,6 +464,7 @@ class BoundedBuffer<T = number> implements BlockingQueue<T> {
   }
 
   joinSync(options?: WaitOptions): void {
+    checkCanBlock('BoundedBuffer.joinSync');
     joinSync(this.#ring, options);
   }
 

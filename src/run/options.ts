@@ -80,6 +80,7 @@ Options:
   --chart FILE.svg     draw the run as an SVG chart in FILE.svg
   --json               print the summary as one JSON object on stdout, and no log lines
   --quiet              print no log lines, live view or summary
+  --web                show the run live on a page served from 127.0.0.1 (docs/page.md)
   -h, --help           show this help
   -v, --version        show conveyor's version
 

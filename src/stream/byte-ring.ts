@@ -43,6 +43,8 @@ import { checkInteger, checkOptions, describe } from '../internal/validate.js';
 import { HEADER_WORDS, MAGIC } from '../sync/shared-header.js';
 import { raceAbort } from '../sync/wait/abort.js';
 import { checkWaitOptions, Deadline, type WaitOptions } from '../sync/wait/deadline.js';
+import { holdOpenIf } from '../sync/wait/keep-alive.js';
+import { MAX_SPINS, SPINS } from '../sync/wait/spin.js';
 import { RingBusyError, RingClosedError, RingRoleError, type RingStopped } from './errors.js';
 import {
   type NodeReadableOptions,
@@ -95,10 +97,6 @@ const STATE_NAMES = ['open', 'ended', 'aborted', 'cancelled'] as const;
 /** #readSome's answers besides a byte count. */
 const END = -1;
 const NOT_YET = -2;
-
-/** Checks before sleeping, at first and at least; adapts per view as in BoundedBuffer. */
-const SPINS = 20;
-const MAX_SPINS = 2000;
 
 /** A side of the ring, as its sleeping words. */
 interface Side {
@@ -491,25 +489,38 @@ export class ByteRing {
     Atomics.notify(i32, side.signal);
   }
 
+  /**
+   * Checks `ready()` up to the spin budget before a wait sleeps: true if it became ready. The
+   * budget adapts per view: a wait that ended while spinning earns the next one a longer spin (up
+   * to MAX_SPINS), one that did not a shorter one, since on a busy machine spinning steals the time
+   * of the thread it waits for; but a thread that sleeps gives up its core, and getting it back
+   * can take far longer than the other side needs to make room.
+   */
+  #spin(ready: () => boolean): boolean {
+    const budget = this.#spinBudget;
+    for (let spins = 1; spins <= budget; spins++) {
+      if (ready()) {
+        this.#spinBudget = Math.min(MAX_SPINS, budget * 2);
+        return true;
+      }
+    }
+    this.#spinBudget = Math.max(SPINS, budget >> 1);
+    return false;
+  }
+
   /** Blocks until `ready()` (true) or the deadline passes (false). See "Sleeping". */
   #waitSync(side: Side, ready: () => boolean, deadline: Deadline): boolean {
     deadline.throwIfAborted();
     const i32 = this.#i32;
-    const budget = this.#spinBudget;
-    for (let spins = 0; ; spins++) {
-      if (ready()) {
-        // A wait that ended while spinning earns the next one a longer spin.
-        if (spins > 0 && spins <= budget) this.#spinBudget = Math.min(MAX_SPINS, budget * 2);
-        return true;
-      }
-      if (spins < budget) continue;
-      if (spins === budget) this.#spinBudget = Math.max(SPINS, budget >> 1);
+    if (ready() || this.#spin(ready)) return true;
+    for (;;) {
       const remaining = deadline.remaining();
       if (remaining <= 0) return false;
       const seq = Atomics.load(i32, side.signal);
       Atomics.store(i32, side.waiting, 1);
       if (!ready()) Atomics.wait(i32, side.signal, seq, remaining);
       Atomics.store(i32, side.waiting, 0);
+      if (ready()) return true;
     }
   }
 
@@ -525,11 +536,14 @@ export class ByteRing {
       Atomics.store(i32, side.waiting, 1);
       if (!ready()) {
         const waited = Atomics.waitAsync(i32, side.signal, seq, remaining);
+        const keep = holdOpenIf(deadline.ref);
         if (waited.async && (await raceAbort(waited.value, deadline.signal))) {
+          keep();
           Atomics.store(i32, side.waiting, 0);
           Atomics.notify(i32, side.signal); // settle our own pending waitAsync: this side's only sleeper
           throw deadline.signal!.reason;
         }
+        keep();
       }
       Atomics.store(i32, side.waiting, 0);
     }
