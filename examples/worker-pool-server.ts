@@ -4,7 +4,7 @@
 // answers 503 Service Unavailable with Retry-After. A client that goes away cancels its task. The
 // example ends with a small load run (127.0.0.1 only): patient clients and impatient ones.
 //
-//   npx tsx examples/worker-pool-server.ts --time-scale 0.2
+//   npx tsx examples/worker-pool-server.ts --time-scale 0.5
 //
 // This file is also the pool's task module: its default export runs in the worker threads.
 import { createServer } from 'node:http';
@@ -30,6 +30,7 @@ const THREADS = 2;
 const MS_PER_JOB = 300;
 const RETRY_AFTER_S = 1;
 const DEFAULT_DEADLINE_MS = 1000;
+const PATIENT = 14;
 
 export function sumOfSquares(n: number): number {
   return (n * (n + 1) * (2 * n + 1)) / 6;
@@ -83,8 +84,8 @@ export async function main(timeScale = 1, log: (line: string) => void = console.
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   log(`Server on ${base}: ${THREADS} workers, queue of ${QUEUE}`);
 
-  // The load run, once the pool is up: 10 patient clients (they wait as long as it takes), then
-  // 10 impatient ones that give the server a tenth of a job's time to find room.
+  // The load run, once the pool is up: 14 patient clients (they wait as long as it takes), then,
+  // behind them in line, 6 impatient ones that give the server a tenth of a job's time to find room.
   await pool.ready;
   const result: LoadResult = { ok: [], rejected: [] };
   try {
@@ -92,9 +93,14 @@ export async function main(timeScale = 1, log: (line: string) => void = console.
       const response = await fetch(`${base}/work?n=${100 + i}&deadline=${deadline}`);
       return { response, body: await response.text() };
     };
-    const patient = Array.from({ length: 10 }, (_, i) => request(i, 60_000));
-    await new Promise((resolve) => setTimeout(resolve, 20)); // the patient ones are in line first
-    const impatient = Array.from({ length: 10 }, (_, i) => request(10 + i, (MS_PER_JOB * timeScale) / 10));
+    const patient = Array.from({ length: PATIENT }, (_, i) => request(i, 60_000));
+    // Once they fill the pool (2 running, 4 queued) and the rest wait in line, the impatient ones come.
+    for (let waited = 0; pool.stats.waiting < PATIENT - THREADS - QUEUE && waited < 10_000; waited += 5) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const impatient = Array.from({ length: 20 - PATIENT }, (_, i) =>
+      request(PATIENT + i, (MS_PER_JOB * timeScale) / 10),
+    );
     for (const { response, body } of await Promise.all([...patient, ...impatient])) {
       if (response.status === 200) result.ok.push(JSON.parse(body) as Answer);
       else result.rejected.push({ status: response.status, retryAfter: response.headers.get('retry-after') });

@@ -5,6 +5,7 @@ export {
   BufferCorruptedError,
   ItemTooLargeError,
   LockOwnershipError,
+  PlatformError,
   QueueClosedError,
   TaskDoneError,
   TimeoutError,
@@ -15,8 +16,11 @@ export type { PoolStats, WorkerStats } from './pool/stats.js';
 export { WorkerPool } from './pool/worker-pool.js';
 export {
   BoundedBuffer,
+  type BoundedBufferConstructor,
   type BoundedBufferHandle,
   type BoundedBufferOptions,
+  type GetManyIntoOptions,
+  type JsonValue,
   MAX_CAPACITY,
   type RecoveryReport,
 } from './queue/bounded-buffer.js';

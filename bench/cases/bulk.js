@@ -4,13 +4,13 @@
 // call costs on the one-at-a-time path. Worker side: ../workers/bulk-peer.js.
 import { MessageChannel } from 'node:worker_threads';
 import { BoundedBuffer, ByteRing } from '../lib/conveyor.js';
-import { bufferCase, postMessagePair, runWorkers } from './threads.js';
+import { bufferCase, postMessagePair, ringbufCase, runWorkers } from './threads.js';
 
 const PEER = new URL('../workers/bulk-peer.js', import.meta.url);
 /** Bytes per chunk, as fs.createReadStream reads them. */
 const CHUNK = 65536;
-/** The ByteRing's size: 16 chunks. */
-const RING_BYTES = 1 << 20;
+/** The ByteRing's size: 64 chunks, as many as the MessagePort case lets be in flight. */
+const RING_BYTES = 4 << 20;
 const CAPACITY = 1024;
 
 /** n bytes in chunks of CHUNK: the receiver counts the bytes and sums each chunk's stamp (k & 255). */
@@ -70,7 +70,7 @@ const { msgpack } = await import('../../dist/codecs/msgpack.js');
 export const groups = [
   {
     id: 'bulk-bytes',
-    title: 'Bytes between two workers in 64 KiB chunks (ByteRing of 1 MiB)',
+    title: 'Bytes between two workers in 64 KiB chunks (4 MiB in flight at most)',
     unit: 'bytes/s',
     baseline: 'MessagePort, chunks transferred (64 in flight)',
     expect: bytesExpected,
@@ -86,6 +86,25 @@ export const groups = [
       'ByteRing writeSync/readSync': {
         run: bytesOverRing('bytes-ring-sync'),
         items: [64 * 2 ** 20, 2 ** 30],
+      },
+    },
+  },
+  {
+    id: 'bulk-batches',
+    title: 'Two workers, int32 in batches of 1024 (capacity 1024)',
+    unit: 'items/s',
+    baseline: 'ringbuf.js 0.4, chunks of 1024',
+    expect: ints,
+    cases: {
+      'ringbuf.js 0.4, chunks of 1024': { run: ringbufCase(1024), items: [1_000_000, 10_000_000] },
+      'postMessage, arrays of 1000': { run: postMessagePair('array'), items: [500_000, 10_000_000] },
+      'BoundedBuffer putManySync/getManySync, arrays of 1024': {
+        run: bufferCase({ batch: 1024 }),
+        items: [1_000_000, 10_000_000],
+      },
+      'BoundedBuffer putManySync(Int32Array)/getManySync({ into })': {
+        run: bufferPair('ints-typed', { data: { batch: 1024 } }),
+        items: [1_000_000, 10_000_000],
       },
     },
   },

@@ -193,7 +193,7 @@ const bulk = {
       await queue.addBulk(
         Array.from({ length: Math.min(1000, n - i) }, (_, k) => ({
           name: 'x',
-          data: i + k,
+          data: { n: i + k },
           opts: { removeOnComplete: true },
         })),
       );
@@ -202,7 +202,7 @@ const bulk = {
       'bulk',
       async (job) => {
         count++;
-        sum += job.data;
+        sum += job.data.n;
         if (count === n) done();
       },
       { connection, concurrency: 100 },
@@ -223,11 +223,13 @@ const bulk = {
     const finished = new Promise((resolve) => (done = resolve));
     const t0 = performance.now();
     for (let i = 0; i < n; i += 1000) {
-      await queue.saveAll(Array.from({ length: Math.min(1000, n - i) }, (_, k) => queue.createJob(i + k)));
+      await queue.saveAll(
+        Array.from({ length: Math.min(1000, n - i) }, (_, k) => queue.createJob({ n: i + k })),
+      );
     }
     queue.process(100, async (job) => {
       count++;
-      sum += job.data;
+      sum += job.data.n;
       if (count === n) done();
     });
     await finished;
@@ -271,14 +273,14 @@ const awaited = {
       'awaited',
       async (job) => {
         count++;
-        sum += job.data;
+        sum += job.data.n;
         if (count === n) done();
       },
       { connection, concurrency: 1 },
     );
     await worker.waitUntilReady();
     const t0 = performance.now();
-    for (let i = 0; i < n; i++) await queue.add('x', i, { removeOnComplete: true });
+    for (let i = 0; i < n; i++) await queue.add('x', { n: i }, { removeOnComplete: true });
     await finished;
     const result = { count, sum, t0, roundTrips: sent / n };
     await worker.close();
@@ -295,11 +297,11 @@ const awaited = {
     const finished = new Promise((resolve) => (done = resolve));
     queue.process(1, async (job) => {
       count++;
-      sum += job.data;
+      sum += job.data.n;
       if (count === n) done();
     });
     const t0 = performance.now();
-    for (let i = 0; i < n; i++) await queue.createJob(i).save();
+    for (let i = 0; i < n; i++) await queue.createJob({ n: i }).save();
     await finished;
     const result = { count, sum, t0, roundTrips: sent / n };
     await queue.close();

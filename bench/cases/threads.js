@@ -86,7 +86,7 @@ export function bufferCase({
   };
 }
 
-function ringbufCase(chunk) {
+export function ringbufCase(chunk) {
   return async (n) => {
     const { RingBuffer } = await import('ringbuf.js');
     const storage = RingBuffer.getStorageForCapacity(CAPACITY, Int32Array);

@@ -149,6 +149,39 @@ const kinds = {
     };
   },
 
+  // --- int32 batches as typed arrays: putManySync(Int32Array), getManySync(max, { into }) ---
+  async 'ints-typed'() {
+    const { BoundedBuffer } = await import('../../dist/index.js');
+    const { handle, from, n, batch } = workerData;
+    const buffer = BoundedBuffer.from(handle);
+    const items = new Int32Array(batch);
+    if (role === 'producer') {
+      return () => {
+        for (let i = from; i < from + n; i += batch) {
+          const size = Math.min(batch, from + n - i);
+          for (let k = 0; k < size; k++) items[k] = i + k;
+          buffer.putManySync(size === batch ? items : items.subarray(0, size), BOUND);
+        }
+        return {};
+      };
+    }
+    return () => {
+      let count = 0;
+      let sum = 0;
+      for (;;) {
+        let got;
+        try {
+          got = buffer.getManySync(batch, { into: items, ...BOUND });
+        } catch (error) {
+          if (error?.code === 'ERR_QUEUE_CLOSED') return { count, sum };
+          throw error;
+        }
+        for (let k = 0; k < got; k++) sum += items[k];
+        count += got;
+      }
+    };
+  },
+
   // --- ints one at a time, with no options, a fresh { timeout } literal per call, or one reused ---
   async 'ints-options'() {
     const { BoundedBuffer } = await import('../../dist/index.js');

@@ -7,6 +7,7 @@ const USAGE = `Usage: conveyor <command> [options]
 Commands:
   run     replay the seed's producer-consumer scenario on real worker threads
   check   explore every interleaving of a producer-consumer model and report bugs
+  view    replay a run's trace or a check's counterexample step by step on a local page
 
 Run 'conveyor <command> --help' for the options of one command.`;
 
@@ -27,6 +28,10 @@ async function main(argv: string[]): Promise<number> {
     case 'check': {
       const { checkCommand } = await import('./check.js');
       return checkCommand(rest);
+    }
+    case 'view': {
+      const { viewCommand } = await import('./view.js');
+      return viewCommand(rest);
     }
     case '--version':
     case '-v':

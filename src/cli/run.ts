@@ -29,6 +29,13 @@ export async function runCommand(
   argv: string[],
   io: RunIO = { stdout: process.stdout, stderr: process.stderr },
 ): Promise<number> {
+  if (argv.includes('--web')) {
+    const { runWebCommand } = await import('./run-web.js'); // the live page: src/web/
+    return runWebCommand(
+      argv.filter((arg) => arg !== '--web'),
+      io,
+    );
+  }
   let parsed: ReturnType<typeof parseRunArgs>;
   try {
     parsed = parseRunArgs(argv);
@@ -94,7 +101,11 @@ export async function runCommand(
   let result: Awaited<ReturnType<typeof runScenario>>;
   try {
     view?.start();
-    result = await runScenario(options, { onEvent, onActorEvent, onTimeOrdered, signal: controller.signal });
+    const hooks = { onEvent, onActorEvent, onTimeOrdered, signal: controller.signal };
+    result =
+      options.backend === undefined
+        ? await runScenario(options, hooks)
+        : await (await import('../run/redis/scenario.js')).runRedisScenario(options, hooks); // loads ioredis only here
   } catch (error) {
     view?.stop();
     traceFile?.close(false);
@@ -139,7 +150,8 @@ function actorNames(options: RunOptions): string[] {
   const names: string[] = [];
   for (let i = 1; i <= options.consumers; i++) names.push(`consumer-${i}`);
   for (let i = 1; i <= options.producers; i++) names.push(`producer-${i}`);
-  return names;
+  const role = options.backend?.role; // --role: only that side runs here
+  return role === undefined ? names : names.filter((name) => name.startsWith(role));
 }
 
 function version(): string {
@@ -150,7 +162,7 @@ function version(): string {
 }
 
 /** The trace file, written as the run goes, in chunks (one JSON line per trace event). */
-class TraceFile {
+export class TraceFile {
   readonly #fd: number;
   #pending = '';
   /** The first write error; later lines are dropped and close() throws it. */

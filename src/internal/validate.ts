@@ -1,14 +1,15 @@
 // Argument checks shared by every public constructor and method. Messages name the bad value.
 
-/** Renders a value for an error message: `0 (number)`, `'4' (string)`, `undefined`. */
+/** Renders a value for an error message: `0 (number)`, `'4' (string)`, `undefined`, `an Array`. */
 export function describe(value: unknown): string {
   if (value === undefined) return 'undefined';
   if (value === null) return 'null';
   if (typeof value === 'string') return `'${value.length > 40 ? `${value.slice(0, 40)}…` : value}' (string)`;
   if (typeof value === 'bigint') return `${value}n (bigint)`;
   if (typeof value === 'object' || typeof value === 'function') {
-    const name = (value as object).constructor?.name ?? 'Object';
-    return `a ${typeof value === 'function' ? 'function' : name}`;
+    const name = typeof value === 'function' ? 'function' : ((value as object).constructor?.name ?? 'Object');
+    // 'an' before a vowel sound: an Array, an Object, an Int32Array; but a Uint8Array, a URL.
+    return `${/^(?:[AEIO]|U(?!int|RL|ser|ni))/i.test(name) ? 'an' : 'a'} ${name}`;
   }
   if (Object.is(value, -0)) return '-0 (number)'; // String(-0) is '0'
   return `${String(value)} (${typeof value})`;

@@ -12,7 +12,6 @@ import type { Entry, Sink } from './entry.js';
 export interface MapHooks {
   submit(task: unknown, index: number, sink: Sink): Entry;
   cancel(entry: Entry, reason: unknown): void;
-  closedError(): Error;
 }
 
 type Outcome = { ok: boolean; value: unknown };

@@ -14,7 +14,8 @@
 //               then puts the ticket in the results buffer (which publishes both)
 //   CANCELLED   main gave up on it (abort, or lost with a dead worker) while QUEUED or CLAIMED:
 //               CAS from either, so exactly one of main and the worker wins. A worker reaching a
-//               CANCELLED ticket does not run it: it writes OUTCOME = SKIPPED and returns it
+//               CANCELLED ticket does not run it: it stores CLAIMED(w) again (main never touches a
+//               cancelled ticket's state), writes OUTCOME = SKIPPED and returns it
 // Main sets FREE once it has read a returned ticket (from the results buffer, or from a dead
 // worker's leftovers). Invariants:
 //   - each ticket is in the tasks buffer at most once, and only while QUEUED or CANCELLED;

@@ -1,24 +1,23 @@
 // WorkerPool: a web server's worker pool on shared memory. Tasks wait in a BoundedBuffer that the
 // workers pull from; results come back through a second one; submitting waits for room.
 //
-// Invariants (see protocol.ts for the ticket states):
-//   - free.length + tickets in the tasks buffer + tickets held by workers + tickets in the
-//     results buffer + tickets in `requeue` + the one the head put holds === tickets;
-//   - entries[t] is the entry of ticket t from its put until main reads t back (then undefined);
+// Invariants (see protocol.ts for the ticket states, line.ts for where a ticket can be):
+//   - every ticket put in the tasks buffer comes back once: through the results buffer (read by
+//     #readBack), a dead worker's leftovers (#onExit), or close({ immediate: true }) (#closeNow);
 //   - an entry is settled once: by its outcome, its cancel, a dead worker, or close; `unsettled`
-//     counts the entries not settled yet (waiting for room, queued or running);
+//     counts the entries not settled yet (waiting for room, queued or running), and results are
+//     read (holding the process open) exactly while it is above 0;
 //   - the results buffer never fills: its capacity is the number of tickets.
 // Only the main thread runs this file: everything here is one thread's state, except the words of
 // `control` (protocol.ts) and the two buffers.
-import type { Worker } from 'node:worker_threads';
 import { TimeoutError } from '../errors.js';
 import { checkSignal, checkTimeout, describe } from '../internal/validate.js';
 import { bindCodec, type SlotCodec } from '../queue/codec.js';
-import { siblingEntry } from '../run/spawn.js';
-import { startWorker } from '../worker/start-worker.js';
 import { BoundedBuffer, QueueClosedError } from './buffer.js';
+import { startPoolWorker, type WorkerRecord } from './crew.js';
 import { Entry, PromiseSink, type Sink } from './entry.js';
 import { TaskModuleError, WorkerDiedError } from './errors.js';
+import { Line } from './line.js';
 import { MapRun } from './map.js';
 import {
   checkPoolOptions,
@@ -38,11 +37,8 @@ import {
   QUEUED,
   runningBy,
   SKIPPED,
-  SLOT_WORDS,
-  type StartupMessage,
   slotOf,
   slotStride,
-  type WorkerConfig,
 } from './protocol.js';
 import { type ErrorShape, fromShape } from './remote-error.js';
 import { countRunning, type PoolStats, workerStats } from './stats.js';
@@ -53,19 +49,6 @@ const STOP_READING = Symbol('nothing awaited');
 const RESULTS_PER_READ = 1024;
 /** How long a live worker may take between taking a task and marking it claimed (µs in practice). */
 const ORPHAN_GRACE_MS = 250;
-
-interface WorkerRecord {
-  readonly worker: Worker;
-  readonly slot: number;
-  readonly threadId: number;
-  readonly startedAt: number;
-  ready: boolean;
-  error: unknown;
-  /** Tickets its unfinished get had claimed (recover()'s `returned`). */
-  returned: number[];
-  terminated: boolean;
-  exited: Promise<void>;
-}
 
 /**
  * A pool of worker threads running the default export of one task module,
@@ -81,28 +64,14 @@ export class WorkerPool<Task = unknown, Result = unknown> implements AsyncDispos
   readonly #results: BoundedBuffer<number>;
   readonly #outcomes: number;
   readonly #counters: number;
-  readonly #entries: (Entry | undefined)[];
-  readonly #free: number[] = [];
-  /** Puts into the tasks buffer so far, and each ticket's place among them (only main puts). */
-  #putCount = 0;
-  readonly #putSeq: number[];
-  /** Entries waiting for room (settled ones are skipped when reached), from #waitingHead on. */
-  #waiting: Entry[] = [];
-  #waitingHead = 0;
-  /** Tickets of a dead worker's unstarted tasks, to put back before anything new. */
-  readonly #requeue: number[] = [];
+  /** The tickets and the tasks waiting for room (line.ts). */
+  readonly #line: Line;
   readonly #workers: (WorkerRecord | undefined)[];
-  readonly #entryUrl: URL;
   #unsettled = 0;
   #completed = 0;
   #failed = 0;
   #cancelled = 0;
-  /** The entry (or requeued ticket) whose put waits for room, and how to call that put off. */
-  #putting: { entry: Entry | undefined; abort: AbortController } | undefined;
   #collecting = false;
-  #pumpScheduled = false;
-  /** Scratch for #pump's batches. */
-  readonly #batch: number[] = [];
   #collectAbort: AbortController | undefined;
   #closed = false;
   #immediate = false;
@@ -129,15 +98,17 @@ export class WorkerPool<Task = unknown, Result = unknown> implements AsyncDispos
     this.#codec = bindCodec(settings.codec, undefined, this.#payloads, 0, tickets, stride, slotBytes);
     this.#tasks = new BoundedBuffer<number>({ capacity: settings.queue });
     this.#results = new BoundedBuffer<number>({ capacity: tickets });
-    this.#entries = new Array(tickets).fill(undefined);
-    this.#putSeq = new Array(tickets).fill(0);
-    for (let t = tickets - 1; t >= 0; t--) this.#free.push(t);
+    this.#line = new Line(this.#control, this.#codec, this.#tasks, settings.queue, tickets, {
+      unsettled: () => this.#unsettled,
+      closedNow: () => this.#immediate,
+      collect: () => this.#collect(),
+      settle: (entry, ok, value) => this.#settle(entry, ok, value),
+    });
     this.#ready = new Promise<void>((resolve, reject) => {
       this.#readyResolve = resolve;
       this.#readyReject = reject;
     });
     this.#ready.catch(() => {}); // reported through run(), map() and `ready`
-    this.#entryUrl = siblingEntry('worker', import.meta.url);
     this.#workers = new Array(threads).fill(undefined);
     for (let slot = 0; slot < threads; slot++) this.#startWorker(slot);
   }
@@ -185,7 +156,7 @@ export class WorkerPool<Task = unknown, Result = unknown> implements AsyncDispos
     }
     return new Promise<Result>((resolve, reject) => {
       const entry = new Entry(task, prepared, new PromiseSink(resolve, reject));
-      if (timeout === 0 && !this.#tryQueueNow(entry)) {
+      if (timeout === 0 && !this.#line.tryQueueNow(entry)) {
         reject(new TimeoutError(0, 'WorkerPool.run (the queue is full)'));
         return;
       }
@@ -196,7 +167,7 @@ export class WorkerPool<Task = unknown, Result = unknown> implements AsyncDispos
         return;
       }
       this.#listen(entry, timeout, signal);
-      this.#enqueue(entry);
+      this.#line.enqueue(entry);
     });
   }
 
@@ -219,7 +190,6 @@ export class WorkerPool<Task = unknown, Result = unknown> implements AsyncDispos
     const run = new MapRun<Result>(source, ordered, this.#settings.tickets, signal, {
       submit: (task, index, sink) => this.#submit(task, index, sink),
       cancel: (entry, reason) => this.#cancel(entry, reason),
-      closedError: () => this.#closedError(undefined),
     });
     return run.results();
   }
@@ -240,7 +210,7 @@ export class WorkerPool<Task = unknown, Result = unknown> implements AsyncDispos
     this.#checkOpen(task);
     const entry = new Entry(task, this.#codec.prepare(task), sink, index);
     this.#unsettled++;
-    this.#enqueue(entry);
+    this.#line.enqueue(entry);
     return entry;
   }
 
@@ -272,166 +242,6 @@ export class WorkerPool<Task = unknown, Result = unknown> implements AsyncDispos
     entry.sink.settle(entry, ok, value);
   }
 
-  /** Adds to the line; the pump runs once the caller's synchronous stretch ends, to put a batch. */
-  #enqueue(entry: Entry): void {
-    this.#waiting.push(entry);
-    if (this.#pumpScheduled) return;
-    this.#pumpScheduled = true;
-    queueMicrotask(() => {
-      this.#pumpScheduled = false;
-      this.#pump();
-    });
-  }
-
-  /** timeout 0: queue now or not at all. */
-  #tryQueueNow(entry: Entry): boolean {
-    this.#pump(); // the line first: what is in it came before
-    if (this.#waitingHead < this.#waiting.length || this.#requeue.length > 0 || this.#putting !== undefined) {
-      return false; // others wait for room before it
-    }
-    const ticket = this.#free.pop();
-    if (ticket === undefined) return false;
-    if (!this.#put(ticket, entry)) {
-      this.#free.push(ticket);
-      return false;
-    }
-    return true;
-  }
-
-  /** Writes the entry's task in the ticket's slot and tries to put the ticket; false if the queue is full. */
-  #put(ticket: number, entry: Entry): boolean {
-    this.#codec.write(ticket, entry.prepared);
-    Atomics.store(this.#control, ticket, QUEUED);
-    if (!this.#tasks.tryPut(ticket)) {
-      Atomics.store(this.#control, ticket, FREE);
-      return false;
-    }
-    entry.ticket = ticket;
-    this.#entries[ticket] = entry;
-    this.#putSeq[ticket] = this.#putCount++;
-    return true;
-  }
-
-  /**
-   * Moves waiting work into the queue while there is room and a free ticket: requeued tickets
-   * first, then entries in arrival order. When the queue is full, one put waits for room.
-   */
-  #pump(): void {
-    if (this.#putting !== undefined) return;
-    while (this.#requeue.length > 0) {
-      if (!this.#tasks.tryPut(this.#requeue[0])) {
-        this.#waitForRoom(undefined);
-        return;
-      }
-      this.#putSeq[this.#requeue.shift()!] = this.#putCount++;
-    }
-    const waiting = this.#waiting;
-    const control = this.#control;
-    const batch = this.#batch;
-    while (this.#waitingHead < waiting.length) {
-      const head = waiting[this.#waitingHead];
-      if (head.settled) {
-        this.#waitingHead++;
-        continue;
-      }
-      // As many as there is room for, in one putMany: one wake-up of a worker per batch, not per task.
-      const room = this.#settings.queue - this.#tasks.size;
-      if (room <= 0) {
-        this.#waitForRoom(head);
-        break;
-      }
-      let next = this.#waitingHead;
-      batch.length = 0;
-      while (next < waiting.length && batch.length < room) {
-        const entry = waiting[next];
-        if (!entry.settled) {
-          const ticket = this.#free.pop();
-          if (ticket === undefined) break;
-          this.#codec.write(ticket, entry.prepared);
-          Atomics.store(control, ticket, QUEUED);
-          entry.ticket = ticket;
-          this.#entries[ticket] = entry;
-          batch.push(ticket);
-        }
-        next++;
-      }
-      if (batch.length === 0) {
-        this.#collect(); // no free ticket: a result coming back frees one, and pumps again
-        break;
-      }
-      try {
-        this.#tasks.putManySync(batch, { timeout: 0 });
-      } catch (error) {
-        if (!(error instanceof TimeoutError)) throw error;
-        // The room seen was not all free yet (a worker still reading a slot): undo, and wait for room.
-        for (const ticket of batch) {
-          const entry = this.#entries[ticket]!;
-          entry.ticket = -1;
-          this.#entries[ticket] = undefined;
-          Atomics.store(control, ticket, FREE);
-          this.#free.push(ticket);
-        }
-        this.#waitForRoom(head);
-        break;
-      }
-      for (const ticket of batch) {
-        this.#putSeq[ticket] = this.#putCount++;
-        const entry = this.#entries[ticket]!;
-        if (entry.timer !== undefined) {
-          clearTimeout(entry.timer); // the timeout is for waiting for room only
-          entry.timer = undefined;
-        }
-      }
-      this.#waitingHead = next;
-    }
-    if (this.#waitingHead > 1024 && this.#waitingHead * 2 > waiting.length) {
-      this.#waiting = waiting.slice(this.#waitingHead);
-      this.#waitingHead = 0;
-    }
-    if (this.#unsettled > 0) this.#collect();
-  }
-
-  /** Puts the head of the line (a requeued ticket, or `entry`) with a put that waits for room. */
-  #waitForRoom(entry: Entry | undefined): void {
-    const abort = new AbortController();
-    this.#putting = { entry, abort };
-    let ticket: number;
-    if (entry === undefined) ticket = this.#requeue[0];
-    else {
-      ticket = this.#free.pop()!; // #pump just gave this one back
-      this.#codec.write(ticket, entry.prepared);
-      Atomics.store(this.#control, ticket, QUEUED);
-    }
-    this.#tasks.put(ticket, { signal: abort.signal }).then(
-      () => {
-        this.#putting = undefined;
-        if (this.#immediate) {
-          // close({ immediate: true }) came between the put and this callback: it took the ticket back.
-        } else if (entry === undefined) this.#putSeq[this.#requeue.shift()!] = this.#putCount++;
-        else {
-          this.#putSeq[ticket] = this.#putCount++;
-          entry.ticket = ticket;
-          this.#entries[ticket] = entry;
-          this.#waitingHead++;
-          if (entry.timer !== undefined) clearTimeout(entry.timer);
-          entry.timer = undefined;
-          // Cancelled while its put was going through: the put won, so cancel it in the queue.
-          if (entry.settled) Atomics.compareExchange(this.#control, ticket, QUEUED, CANCELLED);
-        }
-        this.#pump();
-      },
-      (error: unknown) => {
-        this.#putting = undefined;
-        if (entry !== undefined) {
-          Atomics.store(this.#control, ticket, FREE);
-          this.#free.push(ticket);
-          if (!abort.signal.aborted) this.#settle(entry, false, error); // the queue closed under it
-        }
-        this.#pump();
-      },
-    );
-  }
-
   /**
    * Gives up on an entry: a waiting one leaves the line; a queued or claimed one is marked
    * CANCELLED (its worker skips it); a running one has its signal aborted in the worker. The
@@ -450,8 +260,8 @@ export class WorkerPool<Task = unknown, Result = unknown> implements AsyncDispos
         }
         if (Atomics.compareExchange(this.#control, ticket, state, CANCELLED) === state) break;
       }
-    } else if (this.#putting?.entry === entry) {
-      this.#putting.abort.abort();
+    } else if (this.#line.putting?.entry === entry) {
+      this.#line.putting.abort.abort();
     }
     this.#cancelled++;
     this.#settle(entry, false, reason);
@@ -491,8 +301,8 @@ export class WorkerPool<Task = unknown, Result = unknown> implements AsyncDispos
   #readBack(tickets: number[]): void {
     const control = this.#control;
     for (const ticket of tickets) {
-      const entry = this.#entries[ticket];
-      this.#entries[ticket] = undefined;
+      const entry = this.#line.entries[ticket];
+      this.#line.entries[ticket] = undefined;
       const outcome = control[this.#outcomes + ticket];
       let ok = outcome === OK;
       let value: unknown;
@@ -506,7 +316,7 @@ export class WorkerPool<Task = unknown, Result = unknown> implements AsyncDispos
         }
       }
       Atomics.store(control, ticket, FREE);
-      this.#free.push(ticket);
+      this.#line.free.push(ticket);
       if (entry === undefined || entry.settled) continue;
       if (outcome === SKIPPED) {
         this.#settle(entry, false, new Error('the task was skipped'));
@@ -516,73 +326,30 @@ export class WorkerPool<Task = unknown, Result = unknown> implements AsyncDispos
       else this.#failed++;
       this.#settle(entry, ok, value);
     }
-    this.#pump();
+    this.#line.pump();
   }
 
   // ---------------------------------------------------------------------------------------------
   // Workers
 
   #startWorker(slot: number): void {
-    const settings = this.#settings;
-    const config: WorkerConfig = {
-      module: settings.module.href,
-      codec: settings.codec,
-      slotBytes: settings.slotBytes,
-      tickets: settings.tickets,
-      slots: settings.threads,
-      slot,
-      control: this.#control.buffer as SharedArrayBuffer,
+    const shared = {
+      control: this.#control,
+      counters: this.#counters,
       payloads: this.#payloads,
-      tasks: this.#tasks.handle,
-      results: this.#results.handle,
+      tasks: this.#tasks,
+      results: this.#results,
     };
-    // The slot's counters start again with its new worker (the old one has exited).
-    this.#control.fill(0, this.#counters + slot * SLOT_WORDS, this.#counters + (slot + 1) * SLOT_WORDS);
-    const entryIsTs = this.#entryUrl.pathname.endsWith('.ts');
-    const moduleIsTs = /\.(c|m)?ts$/.test(settings.module.pathname);
-    const worker = startWorker(this.#entryUrl, {
-      workerData: config,
-      resourceLimits: settings.resourceLimits,
-      // conveyor's own .ts sources need tsx; a user's .ts task module runs as startWorker decides.
-      typescript: entryIsTs ? 'tsx' : moduleIsTs,
-    });
-    if (!this.#closed) worker.unref(); // an idle pool does not hold the process open; awaited tasks do
-    const record: WorkerRecord = {
-      worker,
+    this.#workers[slot] = startPoolWorker(
+      this.#settings,
+      shared,
       slot,
-      threadId: worker.threadId,
-      startedAt: performance.now(),
-      ready: false,
-      error: undefined,
-      returned: [],
-      terminated: false,
-      exited: Promise.resolve(),
-    };
-    // Recovery first: by our own 'exit' listener the buffers are repaired.
-    this.#tasks.watch(worker, (report) => record.returned.push(...report.returned));
-    this.#results.watch(worker);
-    worker.on('message', (message: StartupMessage) => {
-      if (message.ready) {
-        record.ready = true;
-        if (++this.#readyCount === settings.threads) this.#readyResolve();
-      } else {
-        record.error ??= new TaskModuleError(
-          settings.module.href,
-          `it could not be used: ${(message.error as ErrorShape).message}`,
-          fromShape(message.error as ErrorShape),
-        );
-      }
-    });
-    worker.on('error', (error) => {
-      record.error ??= error;
-    });
-    record.exited = new Promise((resolve) => {
-      worker.once('exit', (code) => {
-        this.#onExit(record, code);
-        resolve();
-      });
-    });
-    this.#workers[slot] = record;
+      this.#closed,
+      () => {
+        if (++this.#readyCount === this.#settings.threads) this.#readyResolve();
+      },
+      (record, code) => this.#onExit(record, code),
+    );
   }
 
   /** A worker ended: settle what it held, put back what it had not started, replace it if needed. */
@@ -603,26 +370,26 @@ export class WorkerPool<Task = unknown, Result = unknown> implements AsyncDispos
         record.terminated ? new Error('terminated by pool.terminateWorker()') : record.error,
       );
     const requeue = (ticket: number) => {
-      const entry = this.#entries[ticket];
+      const entry = this.#line.entries[ticket];
       if (entry === undefined || entry.settled || this.#immediate) {
-        this.#entries[ticket] = undefined;
+        this.#line.entries[ticket] = undefined;
         Atomics.store(control, ticket, FREE);
-        this.#free.push(ticket);
+        this.#line.free.push(ticket);
         if (entry !== undefined) this.#settle(entry, false, this.#closedError(entry.task));
         return;
       }
       Atomics.store(control, ticket, QUEUED);
-      this.#requeue.push(ticket);
+      this.#line.requeue.push(ticket);
     };
     for (const ticket of record.returned) requeue(ticket); // claimed by its get, never taken out
     for (let ticket = 0; ticket < this.#settings.tickets; ticket++) {
       const state = Atomics.load(control, ticket);
       if (state === claimedBy(slot)) requeue(ticket);
       else if (state === runningBy(slot)) {
-        const entry = this.#entries[ticket];
-        this.#entries[ticket] = undefined;
+        const entry = this.#line.entries[ticket];
+        this.#line.entries[ticket] = undefined;
         Atomics.store(control, ticket, FREE);
-        this.#free.push(ticket);
+        this.#line.free.push(ticket);
         if (entry !== undefined && !entry.settled) {
           this.#failed++;
           this.#settle(entry, false, died());
@@ -631,7 +398,7 @@ export class WorkerPool<Task = unknown, Result = unknown> implements AsyncDispos
     }
     this.#sweepOrphans(died);
     if (!this.#stopping) this.#startWorker(slot);
-    this.#pump();
+    this.#line.pump();
   }
 
   /**
@@ -643,19 +410,20 @@ export class WorkerPool<Task = unknown, Result = unknown> implements AsyncDispos
    * all skips it) rejects it as lost with its worker, instead of leaving its run() waiting.
    */
   #sweepOrphans(died: () => WorkerDiedError): void {
-    const taken = this.#putCount - this.#tasks.size;
-    const requeued = new Set(this.#requeue);
+    const taken = this.#line.putCount - this.#tasks.size;
+    const requeued = new Set(this.#line.requeue);
     const suspects: [number, Entry, number][] = [];
     for (let ticket = 0; ticket < this.#settings.tickets; ticket++) {
-      const entry = this.#entries[ticket];
+      const entry = this.#line.entries[ticket];
       if (entry === undefined || entry.settled || requeued.has(ticket)) continue;
-      if (Atomics.load(this.#control, ticket) !== QUEUED || this.#putSeq[ticket] >= taken) continue;
-      suspects.push([ticket, entry, this.#putSeq[ticket]]);
+      if (Atomics.load(this.#control, ticket) !== QUEUED || this.#line.putSeq[ticket] >= taken) continue;
+      suspects.push([ticket, entry, this.#line.putSeq[ticket]]);
     }
     if (suspects.length === 0) return;
     setTimeout(() => {
       for (const [ticket, entry, seq] of suspects) {
-        if (this.#entries[ticket] !== entry || this.#putSeq[ticket] !== seq || entry.settled) continue;
+        if (this.#line.entries[ticket] !== entry || this.#line.putSeq[ticket] !== seq || entry.settled)
+          continue;
         if (Atomics.compareExchange(this.#control, ticket, QUEUED, CANCELLED) !== QUEUED) continue;
         this.#failed++;
         this.#settle(entry, false, died()); // its ticket stays out: no thread will return it
@@ -713,11 +481,11 @@ export class WorkerPool<Task = unknown, Result = unknown> implements AsyncDispos
     }
     this.#closed = true;
     for (const record of this.#workers) record?.worker.ref(); // close() is awaited: keep the process up
-    for (let i = this.#waitingHead; i < this.#waiting.length; i++) {
-      const entry = this.#waiting[i];
+    for (let i = this.#line.waitingHead; i < this.#line.waiting.length; i++) {
+      const entry = this.#line.waiting[i];
       this.#settle(entry, false, this.#closedError(entry.task));
     }
-    this.#putting?.abort.abort();
+    this.#line.putting?.abort.abort();
     if (immediate && !this.#immediate) this.#closeNow();
     this.#closing ??= this.#finish();
     return this.#closing;
@@ -729,10 +497,10 @@ export class WorkerPool<Task = unknown, Result = unknown> implements AsyncDispos
     const control = this.#control;
     const handBack = (ticket: number) => {
       if (Atomics.load(control, ticket) === FREE) return; // handed back already (a put raced with the close)
-      const entry = this.#entries[ticket];
-      this.#entries[ticket] = undefined;
+      const entry = this.#line.entries[ticket];
+      this.#line.entries[ticket] = undefined;
       Atomics.store(control, ticket, FREE);
-      this.#free.push(ticket);
+      this.#line.free.push(ticket);
       if (entry !== undefined && !entry.settled) {
         this.#handedBack.push(entry.task as Task);
         this.#cancelled++;
@@ -740,9 +508,9 @@ export class WorkerPool<Task = unknown, Result = unknown> implements AsyncDispos
       }
     };
     for (const ticket of this.#tasks.close({ immediate: true })) handBack(ticket);
-    for (const ticket of this.#requeue.splice(0)) handBack(ticket);
+    for (const ticket of this.#line.requeue.splice(0)) handBack(ticket);
     for (let ticket = 0; ticket < this.#settings.tickets; ticket++) {
-      const entry = this.#entries[ticket];
+      const entry = this.#line.entries[ticket];
       if (entry === undefined || entry.settled) continue;
       const state = Atomics.load(control, ticket);
       if (slotOf(state) >= 0 && !isRunning(state)) {
@@ -765,7 +533,7 @@ export class WorkerPool<Task = unknown, Result = unknown> implements AsyncDispos
       this.#checkDrained();
     });
     this.#stopping = true;
-    this.#putting?.abort.abort();
+    this.#line.putting?.abort.abort();
     this.#tasks.close();
     await Promise.all(this.#workers.map((record) => record?.exited));
     return this.#handedBack;
@@ -795,7 +563,8 @@ export class WorkerPool<Task = unknown, Result = unknown> implements AsyncDispos
       );
     }
     let waiting = 0;
-    for (let i = this.#waitingHead; i < this.#waiting.length; i++) if (!this.#waiting[i].settled) waiting++;
+    for (let i = this.#line.waitingHead; i < this.#line.waiting.length; i++)
+      if (!this.#line.waiting[i].settled) waiting++;
     return {
       threads: this.#settings.threads,
       queued: this.#tasks.size,

@@ -155,7 +155,10 @@ async function serve(run: TaskFunction): Promise<void> {
     let awaited = false;
     for (const ticket of taken) {
       if (Atomics.compareExchange(i32, ticket, CLAIMED, RUNNING) !== CLAIMED) {
-        i32[outcomes + ticket] = SKIPPED; // cancelled by main: never runs
+        // Cancelled by main: it never runs. Ours again (main no longer touches a cancelled ticket),
+        // so that if this worker dies before returning it, the dead worker's tickets include it.
+        Atomics.store(i32, ticket, CLAIMED);
+        i32[outcomes + ticket] = SKIPPED;
         done.push(ticket);
         continue;
       }

@@ -7,19 +7,22 @@
 //   tasks.ts     taskDone() and join()
 //   failures.ts  the errors it throws
 // How its calls wait (spinning, then sleeping on a stamp; sync and Promise forms) is
-// sync/wait/word.ts; putMany's body is one PutManyBatch (transfer.ts) for both forms.
+// sync/wait/word.ts; putMany's body is one generator for both forms (sync/wait/steps.ts).
 
 import type { Worker } from 'node:worker_threads';
 import { QueueClosedError } from '../errors.js';
+import { warnMainThreadWait } from '../internal/main-thread.js';
 import { checkInteger, checkOptions, describe } from '../internal/validate.js';
+import { checkCanBlock } from '../platform/thread.js';
 import { IntentsTable } from '../sync/intents.js';
 import { checkRecoverable, watchWorker } from '../sync/recovery.js';
 import type { SharedHandle } from '../sync/shared-header.js';
-import { checkWaitOptions, type Deadline, deadlineOf, type WaitOptions } from '../sync/wait/deadline.js';
+import { checkWaitOptions, deadlineOf, type WaitOptions } from '../sync/wait/deadline.js';
 import { NOT_YET, TIMED_OUT } from '../sync/wait/outcomes.js';
+import { runAsync, runSync, type Steps } from '../sync/wait/steps.js';
 import { Attempt, Sleeper } from '../sync/wait/word.js';
 import { type RecoveryReport, recover } from './bounded-buffer/dead-threads.js';
-import { closedForGet, closedForPut, closedForPutMany } from './bounded-buffer/failures.js';
+import { closedForGet, closedForPut, closedForPutMany, withItems } from './bounded-buffer/failures.js';
 import {
   checkNewOptions,
   createMemory,
@@ -30,7 +33,8 @@ import {
 import { CLOSED, Ring } from './bounded-buffer/ring.js';
 
 import { finishTasks, join, joinSync, taskDone, unfinished } from './bounded-buffer/tasks.js';
-import { ALL_IN, DRAINED, TRY_PATIENCE, Transfer } from './bounded-buffer/transfer.js';
+import { DRAINED, TRY_PATIENCE, Transfer } from './bounded-buffer/transfer.js';
+import { TypedBatch, type TypedItems } from './bounded-buffer/typed-batch.js';
 import { bindCodec, type Codec, type CodecName } from './codec.js';
 import type { BlockingQueue, CloseOptions, TryGetResult } from './queue.js';
 
@@ -46,6 +50,44 @@ export interface BoundedBufferOptions<T> {
   slotBytes?: number;
 }
 
+/** A JSON value: what the 'json' codec hands back when no item type is given. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** The options every codec takes. */
+interface SizeOptions {
+  capacity: number;
+  slotBytes?: number;
+}
+
+/**
+ * `new BoundedBuffer(options)`: the codec decides the item type, so a mismatch is a compile error
+ * (`new BoundedBuffer<string>({ capacity: 4 })` does not compile: int32 stores numbers).
+ *   int32 (default), float64 → number; string → string; bytes → Uint8Array;
+ *   json → your T (default JsonValue; JSON.stringify decides what survives: see codec.ts);
+ *   structured → your T (default unknown); a custom `{ encode, decode }` → its T.
+ */
+export interface BoundedBufferConstructor {
+  new <T extends number = number>(options: SizeOptions & { codec?: 'int32' | 'float64' }): BoundedBuffer<T>;
+  new <T extends string = string>(options: SizeOptions & { codec: 'string' }): BoundedBuffer<T>;
+  new <T extends Uint8Array = Uint8Array>(options: SizeOptions & { codec: 'bytes' }): BoundedBuffer<T>;
+  new <T = JsonValue>(options: SizeOptions & { codec: 'json' }): BoundedBuffer<T>;
+  new <T = unknown>(options: SizeOptions & { codec: 'structured' }): BoundedBuffer<T>;
+  new <T>(options: SizeOptions & { codec: Codec<T> }): BoundedBuffer<T>;
+  /** A codec chosen at run time: the item type is then unknown. */
+  new (options: SizeOptions & { codec: CodecName }): BoundedBuffer<unknown>;
+  /**
+   * Opens, in this thread, the buffer whose `.handle` was passed here. Built-in codecs travel in
+   * the handle; a custom codec must be given again as `options.codec`.
+   */
+  from<T = number>(handle: BoundedBufferHandle, options?: { codec?: Codec<T> }): BoundedBuffer<T>;
+  readonly prototype: BoundedBuffer<unknown>;
+}
+
+/** getMany's options for filling a typed array: `into` is an Int32Array (codec 'int32') or Float64Array ('float64'). */
+export interface GetManyIntoOptions extends WaitOptions {
+  into: Int32Array | Float64Array;
+}
+
 export interface BoundedBufferHandle extends SharedHandle {
   readonly kind: 'BoundedBuffer';
 }
@@ -57,14 +99,18 @@ export interface BoundedBufferHandle extends SharedHandle {
  *
  * Pass `buffer.handle` to a worker (postMessage or workerData) and open it there with
  * `BoundedBuffer.from(handle)`. The `*Sync` calls block the calling thread and are meant for
- * workers; the Promise calls use `Atomics.waitAsync` and suit the main thread.
+ * workers; the Promise calls use `Atomics.waitAsync` and suit the main thread. A `*Sync` call
+ * that must wait with no timeout on the main thread prints a one-time warning (it freezes the
+ * process until another thread answers).
  */
-export class BoundedBuffer<T = number> implements BlockingQueue<T> {
+class BoundedBuffer<T = number> implements BlockingQueue<T> {
   readonly #memory: SharedArrayBuffer;
   readonly #layout: Layout;
   readonly #ring: Ring;
   readonly #io: Transfer<T>;
   readonly #sleeper: Sleeper;
+  /** Typed batches (putMany of a typed array, getMany into one); only for the fixed-size codecs. */
+  readonly #typed: TypedBatch | undefined;
   static #opening: { i32: Int32Array; layout: Layout } | undefined;
 
   constructor(options: BoundedBufferOptions<T>) {
@@ -92,6 +138,7 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
       layout.slotBytes,
     );
     this.#io = new Transfer(this.#ring, codec);
+    this.#typed = codec.view !== undefined ? new TypedBatch(this.#ring, codec.view) : undefined;
     this.#sleeper = new Sleeper(i32);
   }
 
@@ -142,10 +189,12 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
   }
 
   putSync(item: T, options?: WaitOptions): void {
+    checkCanBlock('BoundedBuffer.putSync');
     const prepared = this.#io.prepare(item);
     checkWaitOptions(options);
     let result: number | typeof NOT_YET | typeof TIMED_OUT = this.#io.putOne(prepared, 0, undefined);
     if (result === NOT_YET) {
+      warnMainThreadWait('BoundedBuffer.putSync()', options?.timeout);
       const deadline = deadlineOf(options);
       result = this.#sleeper.waitSync((attempt) => this.#io.putOne(prepared, 0, attempt), deadline);
       if (result === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.putSync');
@@ -166,31 +215,69 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
   }
 
   putManySync(items: Iterable<T>, options?: WaitOptions): void {
-    const batch = this.#io.startPutMany(items);
-    checkWaitOptions(options);
-    let deadline: Deadline | undefined;
-    for (let result: number | symbol = batch.advance(); result !== ALL_IN; result = batch.advance()) {
-      if (result === NOT_YET) {
-        deadline ??= deadlineOf(options);
-        result = this.#sleeper.waitSync(batch.retry, deadline);
-        if (result === TIMED_OUT) throw batch.failed(deadline.timeoutError('BoundedBuffer.putManySync'));
-      }
-      if (result === CLOSED) throw closedForPutMany(batch.list, batch.done);
-    }
+    checkCanBlock('BoundedBuffer.putManySync');
+    const steps = this.#putManySteps(items, options);
+    runSync(this.#sleeper, steps, options, 'BoundedBuffer.putManySync');
   }
 
   async putMany(items: Iterable<T>, options?: WaitOptions): Promise<void> {
-    const batch = this.#io.startPutMany(items);
+    const steps = this.#putManySteps(items, options);
+    await runAsync(this.#sleeper, steps, options, 'BoundedBuffer.putMany');
+  }
+
+  /**
+   * putMany's body, for both forms: the items go in chunks of up to `capacity`, each claimed and
+   * published whole. Checks its arguments at once (the generator's body starts at the first step).
+   */
+  #putManySteps(items: Iterable<T>, options: WaitOptions | undefined): Steps<void> {
+    if (this.#typed?.accepts(items)) return this.#typedPutSteps(this.#typed, items, options);
+    const { list, prepared } = this.#io.prepareMany(items);
     checkWaitOptions(options);
-    let deadline: Deadline | undefined;
-    for (let result: number | symbol = batch.advance(); result !== ALL_IN; result = batch.advance()) {
-      if (result === NOT_YET) {
-        deadline ??= deadlineOf(options);
-        result = await this.#sleeper.waitAsync(batch.retry, deadline).catch(batch.failed);
-        if (result === TIMED_OUT) throw batch.failed(deadline.timeoutError('BoundedBuffer.putMany'));
+    const io = this.#io;
+    const capacity = this.#layout.capacity;
+    return (function* (): Steps<void> {
+      for (let done = 0; done < list.length; ) {
+        const n = Math.min(capacity, list.length - done);
+        let result: unknown = io.putChunk(prepared, done, n, undefined);
+        if (result === NOT_YET) {
+          const from = done;
+          try {
+            result = yield (attempt) => io.putChunk(prepared, from, n, attempt);
+          } catch (reason) {
+            throw withItems(reason, list, done); // timed out or aborted: say what was not put
+          }
+        }
+        if (result === CLOSED) throw closedForPutMany(list, done);
+        done += n;
       }
-      if (result === CLOSED) throw closedForPutMany(batch.list, batch.done);
-    }
+    })();
+  }
+
+  /**
+   * putMany's body for a typed array of the codec's element type (typed-batch.ts): the same
+   * chunks, claims and waits, with the items copied in by TypedArray.set and never checked one by
+   * one. A failure's `items` is a typed array of what was not put.
+   */
+  #typedPutSteps(typed: TypedBatch, items: TypedItems, options: WaitOptions | undefined): Steps<void> {
+    checkWaitOptions(options);
+    const capacity = this.#layout.capacity;
+    const list = items as unknown as unknown[]; // for the errors: slice() works alike on both
+    return (function* (): Steps<void> {
+      for (let done = 0; done < items.length; ) {
+        const n = Math.min(capacity, items.length - done);
+        let result: unknown = typed.put(items, done, n, undefined);
+        if (result === NOT_YET) {
+          const from = done;
+          try {
+            result = yield (attempt) => typed.put(items, from, n, attempt);
+          } catch (reason) {
+            throw withItems(reason, list, done);
+          }
+        }
+        if (result === CLOSED) throw closedForPutMany(list, done);
+        done += n;
+      }
+    })();
   }
 
   // Getting
@@ -203,9 +290,11 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
   }
 
   getSync(options?: WaitOptions): T {
+    checkCanBlock('BoundedBuffer.getSync');
     checkWaitOptions(options);
     let taken = this.#io.getOne(0, undefined);
     if (taken === NOT_YET) {
+      warnMainThreadWait('BoundedBuffer.getSync()', options?.timeout);
       const deadline = deadlineOf(options);
       taken = this.#sleeper.waitSync((attempt) => this.#io.getOne(0, attempt), deadline);
       if (taken === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.getSync');
@@ -226,7 +315,23 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     return this.#io.decode(taken);
   }
 
-  getManySync(max: number, options?: WaitOptions): T[] {
+  /** Fills `options.into` (a typed array of the codec's element type) from index 0: the count. */
+  getManySync(max: number, options: GetManyIntoOptions): number;
+  getManySync(max: number, options?: WaitOptions): T[];
+  getManySync(max: number, options?: WaitOptions & { into?: TypedItems }): T[] | number {
+    checkCanBlock('BoundedBuffer.getManySync');
+    if (options?.into !== undefined) {
+      const { typed, into, limit } = this.#intoArguments(max, options as GetManyIntoOptions);
+      let got = typed.get(into, 0, limit, new Attempt());
+      if (got === NOT_YET) {
+        const deadline = deadlineOf(options);
+        const result = this.#sleeper.waitSync((attempt) => typed.get(into, 0, limit, attempt), deadline);
+        if (result === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.getManySync');
+        got = result as number | typeof DRAINED;
+      }
+      if (got === DRAINED) throw closedForGet();
+      return got;
+    }
     const { limit, out } = this.#getManyArguments(max, options);
     let taken: unknown[] | typeof DRAINED | typeof NOT_YET | typeof TIMED_OUT = this.#io.getMany(
       limit,
@@ -234,6 +339,7 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
       new Attempt(),
     );
     if (taken === NOT_YET) {
+      warnMainThreadWait('BoundedBuffer.getManySync()', options?.timeout);
       const deadline = deadlineOf(options);
       taken = this.#sleeper.waitSync((attempt) => this.#io.getMany(limit, out, attempt), deadline);
       if (taken === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.getManySync');
@@ -242,7 +348,25 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     return this.#io.decodeAll(taken, out);
   }
 
-  async getMany(max: number, options?: WaitOptions): Promise<T[]> {
+  /** Fills `options.into` (a typed array of the codec's element type) from index 0: the count. */
+  getMany(max: number, options: GetManyIntoOptions): Promise<number>;
+  getMany(max: number, options?: WaitOptions): Promise<T[]>;
+  async getMany(max: number, options?: WaitOptions & { into?: TypedItems }): Promise<T[] | number> {
+    if (options?.into !== undefined) {
+      const { typed, into, limit } = this.#intoArguments(max, options as GetManyIntoOptions);
+      let got = typed.get(into, 0, limit, new Attempt());
+      if (got === NOT_YET) {
+        const deadline = deadlineOf(options);
+        const result = await this.#sleeper.waitAsync(
+          (attempt) => typed.get(into, 0, limit, attempt),
+          deadline,
+        );
+        if (result === TIMED_OUT) throw deadline.timeoutError('BoundedBuffer.getMany');
+        got = result as number | typeof DRAINED;
+      }
+      if (got === DRAINED) throw closedForGet();
+      return got;
+    }
     const { limit, out } = this.#getManyArguments(max, options);
     let taken: unknown[] | typeof DRAINED | typeof NOT_YET | typeof TIMED_OUT = this.#io.getMany(
       limit,
@@ -256,6 +380,26 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     }
     if (taken === DRAINED) throw closedForGet();
     return this.#io.decodeAll(taken, out);
+  }
+
+  #intoArguments(
+    max: number,
+    options: GetManyIntoOptions,
+  ): { typed: TypedBatch; into: TypedItems; limit: number } {
+    checkInteger('max', max, 1, Number.MAX_SAFE_INTEGER);
+    checkWaitOptions(options);
+    const { into } = options;
+    const typed = this.#typed;
+    if (typed === undefined || !typed.accepts(into)) {
+      const want = this.#layout.codecName === 'float64' ? 'a Float64Array' : 'an Int32Array';
+      throw new TypeError(
+        typed === undefined
+          ? `getMany({ into }) needs a buffer with codec 'int32' or 'float64'; this one's is '${this.#layout.codecName}'`
+          : `getMany({ into }) needs ${want} for codec '${this.#layout.codecName}', got ${describe(into)}`,
+      );
+    }
+    if (into.length === 0) throw new RangeError('getMany({ into }): into has no room (length 0)');
+    return { typed, into, limit: Math.min(max, into.length, this.#layout.capacity) };
   }
 
   #getManyArguments(max: number, options: WaitOptions | undefined): { limit: number; out: T[] } {
@@ -320,6 +464,7 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
   }
 
   joinSync(options?: WaitOptions): void {
+    checkCanBlock('BoundedBuffer.joinSync');
     joinSync(this.#ring, options);
   }
 
@@ -357,3 +502,9 @@ export class BoundedBuffer<T = number> implements BlockingQueue<T> {
     }
   }
 }
+
+// The class, typed by its codec (see BoundedBufferConstructor); its name stays BoundedBuffer.
+const TypedBoundedBuffer = BoundedBuffer as unknown as BoundedBufferConstructor;
+type TypedBoundedBuffer<T = number> = BoundedBuffer<T>;
+
+export { TypedBoundedBuffer as BoundedBuffer };

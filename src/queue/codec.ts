@@ -1,8 +1,8 @@
 // How items become bytes in a BoundedBuffer slot and back. Fixed-size codecs (int32, float64)
 // write straight into typed views; variable-size ones write a length word and then the bytes.
-import { deserialize, serialize } from 'node:v8';
 import { ItemTooLargeError } from '../errors.js';
 import { describe } from '../internal/validate.js';
+import { structuredSerializer } from '../platform/thread.js';
 
 /** A user codec: turns an item into bytes and back. `encode` may throw to refuse an item. */
 export interface Codec<T> {
@@ -75,10 +75,14 @@ export function bindCodec<T>(
         decode: (bytes) => bytes,
       }) as unknown as SlotCodec<T>;
     case 'structured':
-      return new BytesCodec<unknown>(data, dataOffset, slots, stride, slotBytes, {
-        encode: (item) => serialize(item),
-        decode: (bytes) => deserialize(bytes),
-      }) as SlotCodec<T>;
+      return new BytesCodec<unknown>(
+        data,
+        dataOffset,
+        slots,
+        stride,
+        slotBytes,
+        structuredSerializer(),
+      ) as SlotCodec<T>;
     case 'custom':
       return new BytesCodec<T>(data, dataOffset, slots, stride, slotBytes, custom!);
   }
@@ -100,7 +104,9 @@ class Int32Codec extends BaseCodec<number> implements SlotCodec<number> {
     return items as unknown[]; // an int32 is its own encoding
   }
   prepare(item: number): number {
-    if (typeof item !== 'number' || (item | 0) !== item || Object.is(item, -0)) {
+    // -0 passes ((-0 | 0) === -0) and is stored as 0, as Int32Array stores it: everyday
+    // arithmetic (Math.round(-0.4)) makes -0.
+    if (typeof item !== 'number' || (item | 0) !== item) {
       if (typeof item === 'number' && Number.isInteger(item)) {
         throw new RangeError(
           `codec 'int32' needs an integer from -2147483648 to 2147483647, got ${describe(item)}`,
@@ -110,7 +116,7 @@ class Int32Codec extends BaseCodec<number> implements SlotCodec<number> {
         `codec 'int32' needs an integer from -2147483648 to 2147483647, got ${describe(item)}`,
       );
     }
-    return item;
+    return item === 0 ? 0 : item;
   }
   write(slot: number, prepared: unknown): void {
     this.view[slot] = prepared as number;
@@ -174,6 +180,11 @@ abstract class VariableSlots<T> extends BaseCodec<T> {
   }
 }
 
+/**
+ * 'string' stores strings as UTF-8; 'json' stores what JSON.stringify makes of an item and hands
+ * back JSON.parse of it, no more: NaN and ±Infinity come back as null, a Date as its ISO string,
+ * undefined properties and functions vanish, a Map or Set becomes {}. Use 'structured' to keep them.
+ */
 class StringCodec extends VariableSlots<unknown> implements SlotCodec<unknown> {
   constructor(
     data: SharedArrayBuffer,

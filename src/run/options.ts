@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { joinValues, parseArgsMessage, wholeNumber } from '../cli/args.js';
 import { MAX_CAPACITY as BUFFER_MAX_CAPACITY } from '../queue/bounded-buffer.js';
+import { type RedisBackend, redisBackend } from './redis/options.js';
 
 /** A sleep after each item, in milliseconds before --time-scale: fixed (min === max) or a range. */
 export interface SleepRange {
@@ -29,6 +30,8 @@ export interface RunOptions {
   chart: string | undefined;
   json: boolean;
   quiet: boolean;
+  /** --backend redis://…: each actor its own OS process on a RedisBuffer (see run/redis/). */
+  backend?: RedisBackend;
 }
 
 /** The seed's scenario: one producer (1 s per item) faster than one consumer (2.5 s), 20 items, 10 slots. */
@@ -71,9 +74,13 @@ Options:
   --mode MODE          classic: the seed's ring and semaphores empty/full/mutex (default)
                        buffer: the same work through conveyor's BoundedBuffer
   --trace FILE         write every event as a JSON line to FILE
+  --backend URL        redis://HOST:PORT: each producer and consumer its own OS process on a RedisBuffer
+  --role ROLE          with --backend: run only the producers or only the consumers here
+  --name QUEUE         with --backend: the queue's name in Redis (default conveyor-run)
   --chart FILE.svg     draw the run as an SVG chart in FILE.svg
   --json               print the summary as one JSON object on stdout, and no log lines
   --quiet              print no log lines, live view or summary
+  --web                show the run live on a page served from 127.0.0.1 (docs/page.md)
   -h, --help           show this help
   -v, --version        show conveyor's version
 
@@ -105,6 +112,9 @@ const VALUE_FLAGS = [
   'mode',
   'trace',
   'chart',
+  'backend',
+  'role',
+  'name',
 ] as const;
 
 /** Parses `conveyor run`'s arguments; throws UsageError on anything it cannot use. */
@@ -145,6 +155,13 @@ export function parseRunArgs(argv: readonly string[]): ParsedRunArgs {
     json: values.json === true,
     quiet: values.quiet === true,
   };
+  const backend = redisBackend(text('backend'), text('role'), text('name'));
+  if (backend !== undefined) {
+    if (text('mode') === 'classic')
+      throw new UsageError('--backend runs on a RedisBuffer: leave out --mode classic');
+    options.backend = backend;
+    options.mode = 'buffer';
+  }
   return { kind: 'run', options };
 }
 

@@ -26,6 +26,8 @@ export interface WorkerEvent {
   occupancy: number;
   /** Classic mode: the order of produced/consumed events, taken under `mutex`. */
   seq?: number;
+  /** A consumed item delivered again after a consumer died (--backend redis): its delivery number. */
+  attempt?: number;
 }
 
 export interface RunEvent extends WorkerEvent {

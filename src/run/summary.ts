@@ -72,6 +72,7 @@ export function traceLine(e: RunEvent): string | undefined {
   const line: Record<string, unknown> = { t: e.t, actor: e.actor, event: e.event };
   if (e.item !== undefined) line.item = e.item;
   if (e.on !== undefined) line.on = e.on;
+  if (e.attempt !== undefined) line.attempt = e.attempt; // a redelivery (--backend redis)
   line.occupancy = e.occupancy;
   return JSON.stringify(line);
 }

@@ -15,7 +15,7 @@
 // so `(WRITE - READ) | 0` is the number of published, unread bytes.
 //
 // Sleeping: one sleeper per side at most, so each side has a WAITING flag and a SIGNAL word
-// (an event count with a single sleeper, as in src/sync/event-count.ts):
+// (an event count with a single sleeper, as in src/sync/wait/event-count.ts):
 //   sleeper: seq = SIGNAL → WAITING = 1 → re-check → Atomics.wait(SIGNAL, seq) → WAITING = 0
 //   waker:   change WRITE, READ or STATE → if WAITING === 1: SIGNAL += 1, notify(SIGNAL)
 // All of these are sequentially consistent. Either the waker's load of WAITING sees 1, and then
@@ -488,25 +488,38 @@ export class ByteRing {
     Atomics.notify(i32, side.signal);
   }
 
+  /**
+   * Checks `ready()` up to the spin budget before a wait sleeps: true if it became ready. The
+   * budget adapts per view: a wait that ended while spinning earns the next one a longer spin (up
+   * to MAX_SPINS), one that did not a shorter one, since on a busy machine spinning steals the time
+   * of the thread it waits for; but a thread that sleeps gives up its core, and getting it back
+   * can take far longer than the other side needs to make room.
+   */
+  #spin(ready: () => boolean): boolean {
+    const budget = this.#spinBudget;
+    for (let spins = 1; spins <= budget; spins++) {
+      if (ready()) {
+        this.#spinBudget = Math.min(MAX_SPINS, budget * 2);
+        return true;
+      }
+    }
+    this.#spinBudget = Math.max(SPINS, budget >> 1);
+    return false;
+  }
+
   /** Blocks until `ready()` (true) or the deadline passes (false). See "Sleeping". */
   #waitSync(side: Side, ready: () => boolean, deadline: Deadline): boolean {
     deadline.throwIfAborted();
     const i32 = this.#i32;
-    const budget = this.#spinBudget;
-    for (let spins = 0; ; spins++) {
-      if (ready()) {
-        // A wait that ended while spinning earns the next one a longer spin.
-        if (spins > 0 && spins <= budget) this.#spinBudget = Math.min(MAX_SPINS, budget * 2);
-        return true;
-      }
-      if (spins < budget) continue;
-      if (spins === budget) this.#spinBudget = Math.max(SPINS, budget >> 1);
+    if (ready() || this.#spin(ready)) return true;
+    for (;;) {
       const remaining = deadline.remaining();
       if (remaining <= 0) return false;
       const seq = Atomics.load(i32, side.signal);
       Atomics.store(i32, side.waiting, 1);
       if (!ready()) Atomics.wait(i32, side.signal, seq, remaining);
       Atomics.store(i32, side.waiting, 0);
+      if (ready()) return true;
     }
   }
 

@@ -5,11 +5,11 @@ import { checkInteger, checkOptions, describe } from '../internal/validate.js';
 import type { ByteRing } from './byte-ring.js';
 
 export interface WebStreamOptions {
-  /** Bytes queued in the stream before it signals backpressure; also the largest chunk read (default 64 KiB). */
+  /** Bytes queued in the stream before it signals backpressure; also the largest chunk read (default 256 KiB). */
   highWaterMark?: number;
 }
 
-const DEFAULT_CHUNK = 65536;
+const DEFAULT_CHUNK = 256 * 1024;
 
 function highWaterMarkOf(options: WebStreamOptions | undefined): number {
   const { highWaterMark = DEFAULT_CHUNK } = checkOptions(options);

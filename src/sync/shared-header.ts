@@ -34,6 +34,13 @@ export interface SharedHandle {
   readonly memory: SharedArrayBuffer;
 }
 
+/** An object (or its structured clone) that is a conveyor object rather than its handle. */
+function looksLikeTheObjectItself(value: object, name: string): boolean {
+  if (value.constructor?.name === name) return true; // the object itself, in the same thread
+  const prototype = Object.getPrototypeOf(value);
+  return (prototype === Object.prototype || prototype === null) && Object.keys(value).length === 0;
+}
+
 /** Checks that `handle` is a handle of `kind` and returns its memory as Int32 words. */
 export function openHandle(handle: unknown, kind: number, minBytes: number): Int32Array {
   const name = KIND_NAMES[kind];
@@ -41,6 +48,15 @@ export function openHandle(handle: unknown, kind: number, minBytes: number): Int
     throw new TypeError(`${name}.from() needs the .handle of a ${name}, got ${describe(handle)}`);
   }
   const { kind: kindName, memory } = handle as Partial<SharedHandle>;
+  if (memory === undefined && looksLikeTheObjectItself(handle, name)) {
+    // postMessage and workerData copy only own plain data, and a BoundedBuffer, Semaphore or
+    // Mutex keeps its memory in private fields: what arrives is an empty object.
+    const variable = name === 'BoundedBuffer' ? 'buffer' : name.toLowerCase();
+    throw new TypeError(
+      `${name}.from() was given a copy of the ${name} itself, which carries no memory: ` +
+        `pass ${variable}.handle (to postMessage or workerData) and open that`,
+    );
+  }
   if (!(memory instanceof SharedArrayBuffer)) {
     throw new TypeError(
       `${name}.from() needs a handle whose memory is a SharedArrayBuffer, got ${describe(memory)}`,

@@ -15,11 +15,12 @@ describe('msgpack()', () => {
     const buffer = new BoundedBuffer({ capacity: 64, codec: msgpack(), slotBytes: 256 });
     const producer = startWorker(ACTOR, { workerData: { task: 'produce', buffer: buffer.handle, items } });
     const consumer = startWorker(ACTOR, { workerData: { task: 'consume', buffer: buffer.handle, items } });
-    const consumed = firstMessage<unknown[]>(consumer, 30_000);
-    expect(await firstMessage(producer, 30_000)).toBe('produced');
+    const consumed = firstMessage<unknown[]>(consumer, 25_000);
+    const exits = Promise.all([exited(producer, 25_000), exited(consumer, 25_000)]); // listen before they exit
+    expect(await firstMessage(producer, 25_000)).toBe('produced');
     buffer.close();
     const got = await consumed;
-    await Promise.all([exited(producer), exited(consumer)]);
+    await exits;
     expect(got).toHaveLength(items);
     expect(got).toEqual(Array.from({ length: items }, (_, id) => objectOf(id)));
   });

@@ -181,7 +181,7 @@ describe('BoundedBuffer refuses bad calls clearly and keeps working', () => {
     const buffer = new BoundedBuffer({ capacity: 2 });
     fc.assert(
       fc.property(weird, fc.constantFrom('tryPut', 'putSync', 'putManySync'), (item, how) => {
-        const valid = isInt(item, -(2 ** 31), 2 ** 31 - 1) && !Object.is(item, -0);
+        const valid = isInt(item, -(2 ** 31), 2 ** 31 - 1); // -0 included: it is stored as 0
         const result = outcome(() => {
           if (how === 'tryPut') expect(buffer.tryPut(item as number)).toBe(true);
           else if (how === 'putSync') buffer.putSync(item as number, { timeout: 0 });
@@ -190,7 +190,7 @@ describe('BoundedBuffer refuses bad calls clearly and keeps working', () => {
         if (valid) {
           expect(result).toBe('ok');
           if (how === 'putManySync') expect(buffer.getSync({ timeout: 0 })).toBe(1);
-          expect(buffer.getSync({ timeout: 0 })).toBe(item);
+          expect(buffer.getSync({ timeout: 0 })).toBe(item === 0 ? 0 : item);
         } else {
           expect(rejected(result)).toBe(true);
         }

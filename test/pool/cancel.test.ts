@@ -14,7 +14,7 @@ describe('cancelling WorkerPool tasks', () => {
     const controller = new AbortController();
     const cancelled = settled(pool.run({ op: 'logged', log, id: 1 }, { signal: controller.signal }));
     const kept = pool.run({ op: 'logged', log, id: 2 });
-    expect(pool.stats.queued).toBe(2);
+    await until(() => pool.stats.queued === 2, 'both are queued'); // the line is pumped in a microtask
     controller.abort(new Error('not needed any more'));
     const outcome = await cancelled;
     expect(outcome.ok).toBe(false);
@@ -32,8 +32,11 @@ describe('cancelling WorkerPool tasks', () => {
     const blocker = pool.run({ op: 'block', ms: 200 });
     await until(() => pool.stats.running === 1, 'the worker runs the blocker');
     const queued = pool.run({ op: 'logged', log, id: 1 });
-    const waiting = settled(pool.run({ op: 'logged', log, id: 2 }, { signal: AbortSignal.timeout(20) }));
+    const controller = new AbortController();
+    const waiting = settled(pool.run({ op: 'logged', log, id: 2 }, { signal: controller.signal }));
+    await until(() => pool.stats.queued === 1, 'the first is queued');
     expect(pool.stats.waiting).toBe(1);
+    controller.abort();
     expect((await waiting).ok).toBe(false);
     expect(pool.stats.waiting).toBe(0);
     await Promise.all([blocker, queued]);

@@ -103,7 +103,6 @@ describe('BoundedBuffer', () => {
       expect(() => buffer.tryPut(2 ** 31)).toThrow(RangeError);
       expect(() => buffer.tryPut('1' as never)).toThrow(TypeError);
       expect(() => buffer.putManySync([1, 2, Number.NaN])).toThrow(/got NaN/);
-      expect(() => buffer.tryPut(-0)).toThrow(/got -0 \(number\)/); // it would come back as +0
       expect(buffer.size).toBe(0);
       buffer.putSync(-(2 ** 31));
       expect(buffer.getSync()).toBe(-(2 ** 31));
@@ -116,7 +115,7 @@ describe('BoundedBuffer', () => {
       ['bytes', [new Uint8Array([1, 2, 3]), new Uint8Array(0)]],
       ['structured', [new Map([[1, { a: new Date(0) }]]), new Set([1, 2]), new Float32Array([1.5]), 10n]],
     ] as const)('%s round-trips its items, also through a handle', (codec, items) => {
-      const buffer = new BoundedBuffer<unknown>({ capacity: 8, codec });
+      const buffer = new BoundedBuffer({ capacity: 8, codec });
       const other = BoundedBuffer.from<unknown>(buffer.handle);
       expect(other.codec).toBe(codec);
       buffer.putManySync([...items]);

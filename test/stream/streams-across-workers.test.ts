@@ -5,7 +5,6 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ByteRing, type ByteRingHandle } from '../../src/index.js';
 import { prng } from '../helpers/prng.js';
@@ -38,18 +37,20 @@ beforeAll(() => {
 
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
-function actor(data: { task: string; ring: ByteRingHandle } & Record<string, unknown>): {
-  worker: Worker;
+interface Actor {
   result: Promise<Outcome>;
-} {
-  const worker = startWorker(ACTOR, { workerData: data });
-  const result = firstMessage<Outcome>(worker, 30_000);
-  return { worker, result };
+  exit: Promise<number>;
 }
 
-async function both(...actors: { worker: Worker; result: Promise<Outcome> }[]): Promise<Outcome[]> {
+/** Starts a worker on a task; listens for its result and its exit from the start (it may exit at once). */
+function actor(data: { task: string; ring: ByteRingHandle } & Record<string, unknown>): Actor {
+  const worker = startWorker(ACTOR, { workerData: data });
+  return { result: firstMessage<Outcome>(worker, 25_000), exit: exited(worker, 25_000) };
+}
+
+async function both(...actors: Actor[]): Promise<Outcome[]> {
   const results = await Promise.all(actors.map((a) => a.result));
-  await Promise.all(actors.map((a) => exited(a.worker)));
+  await Promise.all(actors.map((a) => a.exit));
   return results;
 }
 

@@ -11,7 +11,9 @@
 //   STAMPS..      one stamp per slot                 see ring.ts
 //   dataOffset..  the slots' bytes, `stride` bytes a slot (codec.ts), 64-byte aligned
 
+import { PlatformError } from '../../errors.js';
 import { checkInteger, describe } from '../../internal/validate.js';
+import { sharedMemory } from '../../platform/thread.js';
 import { INTENTS_WORDS } from '../../sync/intents.js';
 import { HEADER_WORDS, KIND_BOUNDED_BUFFER, openHandle, writeHeader } from '../../sync/shared-header.js';
 import { CODEC_IDS, CODEC_NAMES, type Codec, type CodecName, fixedSlotBytes } from '../codec.js';
@@ -96,7 +98,19 @@ export function checkNewOptions<T>(options: unknown): { layout: Layout; custom: 
 
 /** New shared memory for `layout`, every word written before it is shared. */
 export function createMemory(layout: Layout): Int32Array {
-  const i32 = new Int32Array(new SharedArrayBuffer(layout.bytes));
+  let memory: SharedArrayBuffer;
+  try {
+    memory = sharedMemory(layout.bytes);
+  } catch (error) {
+    if (error instanceof PlatformError) throw error; // no shared memory at all here: says why
+    throw new RangeError(
+      `BoundedBuffer: cannot allocate ${layout.bytes.toLocaleString('en-US')} bytes of shared memory ` +
+        `(capacity ${layout.capacity} × ${layout.stride} bytes a slot, for slotBytes ${layout.slotBytes}): ` +
+        `${(error as Error).message}; lower capacity or slotBytes`,
+      { cause: error },
+    );
+  }
+  const i32 = new Int32Array(memory);
   i32[CAPACITY] = layout.capacity;
   i32[SLOT_BYTES] = layout.slotBytes;
   i32[CODEC] = CODEC_IDS[layout.codecName];

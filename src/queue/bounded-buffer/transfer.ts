@@ -7,7 +7,7 @@ import { describe } from '../../internal/validate.js';
 import { NOT_YET } from '../../sync/wait/outcomes.js';
 import { Attempt } from '../../sync/wait/word.js';
 import type { SlotCodec } from '../codec.js';
-import { withItems } from './failures.js';
+import { withEncoded, withItems } from './failures.js';
 import { POSITION_MASK } from './layout.js';
 import { CLOSED, NONE, type Ring } from './ring.js';
 
@@ -35,13 +35,13 @@ export class Transfer<T> {
     return this.#codec.prepare(item);
   }
 
-  /** A putMany's batch: its items as a list, every one encoded before any is put (all or nothing). */
-  startPutMany(items: Iterable<T>): PutManyBatch<T> {
+  /** A putMany's items as a list, every one encoded before any is put (all or nothing). */
+  prepareMany(items: Iterable<T>): { list: T[]; prepared: unknown[] } {
     if (items === null || typeof (items as Iterable<T>)?.[Symbol.iterator] !== 'function') {
       throw new TypeError(`putMany needs an iterable of items, got ${describe(items)}`);
     }
     const list = Array.isArray(items) ? items : Array.from(items);
-    return new PutManyBatch(this, list, this.#codec.prepareMany(list), this.#ring.capacity);
+    return { list, prepared: this.#codec.prepareMany(list) };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -149,25 +149,33 @@ export class Transfer<T> {
     return taken;
   }
 
+  /** Decodes one taken item; if the codec throws, its error carries the item still encoded. */
   decode(taken: unknown): T {
-    return this.#codec.decode(taken);
+    try {
+      return this.#codec.decode(taken);
+    } catch (error) {
+      throw withEncoded(error, taken);
+    }
   }
 
   /**
-   * Decodes taken items onto `out` (fixed codecs took them there already). A decoder that throws
-   * loses that item; its error says why, and carries the others in `items`.
+   * Decodes taken items onto `out` (fixed codecs took them there already). If the decoder throws,
+   * its first error carries the items decoded in `items` and the ones it could not decode, still
+   * encoded, in `encoded`: nothing taken is lost.
    */
   decodeAll(taken: unknown[], out: T[]): T[] {
     if (taken === out) return out;
     let failure: unknown;
+    const failed: unknown[] = [];
     for (const raw of taken) {
       try {
         out.push(this.#codec.decode(raw));
       } catch (error) {
         failure ??= error;
+        failed.push(raw);
       }
     }
-    if (failure !== undefined) throw withItems(failure, out, 0);
+    if (failure !== undefined) throw withEncoded(withItems(failure, out, 0), failed);
     return out;
   }
 
@@ -195,51 +203,4 @@ export class Transfer<T> {
     }
     return discarded;
   }
-}
-
-/** putMany's answer when every item is in. */
-export const ALL_IN: unique symbol = Symbol('all in');
-
-/**
- * One putMany call's body, for both forms: its items go in chunks of up to `capacity`, each
- * claimed and published whole. `advance` puts chunks until all are in or one must wait; the
- * caller then waits with `retry` (blocking or as a Promise: the only difference between the two
- * forms) and advances again.
- */
-export class PutManyBatch<T> {
-  readonly list: T[];
-  /** Items put so far (whole chunks). */
-  done = 0;
-  readonly #io: Transfer<T>;
-  readonly #prepared: unknown[];
-  readonly #capacity: number;
-
-  constructor(io: Transfer<T>, list: T[], prepared: unknown[], capacity: number) {
-    this.#io = io;
-    this.list = list;
-    this.#prepared = prepared;
-    this.#capacity = capacity;
-  }
-
-  /** Puts chunks: ALL_IN, CLOSED, or NOT_YET when the next chunk must wait for room. */
-  advance(): typeof ALL_IN | typeof CLOSED | typeof NOT_YET {
-    while (this.done < this.list.length) {
-      const result = this.retry(undefined);
-      if (result === NOT_YET || result === CLOSED) return result;
-    }
-    return ALL_IN;
-  }
-
-  /** One attempt at the next chunk: its position (and `done` moves on), CLOSED or NOT_YET. */
-  readonly retry = (attempt: Attempt | undefined): number | typeof NOT_YET => {
-    const n = Math.min(this.#capacity, this.list.length - this.done);
-    const result = this.#io.putChunk(this.#prepared, this.done, n, attempt);
-    if (result !== NOT_YET && result !== CLOSED) this.done += n;
-    return result;
-  };
-
-  /** Attaches the items not put to a timeout or abort error, and returns it to be thrown. */
-  readonly failed = (error: unknown): never => {
-    throw withItems(error, this.list, this.done);
-  };
 }
