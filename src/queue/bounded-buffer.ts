@@ -7,7 +7,7 @@
 //   tasks.ts     taskDone() and join()
 //   failures.ts  the errors it throws
 // How its calls wait (spinning, then sleeping on a stamp; sync and Promise forms) is
-// sync/wait/word.ts; putMany's body is one generator for both forms (sync/wait/steps.ts).
+// sync/wait/word.ts; putMany's body is one PutManyBatch for both forms (bounded-buffer/put-many.ts).
 
 import type { Worker } from 'node:worker_threads';
 import { QueueClosedError } from '../errors.js';
@@ -17,12 +17,11 @@ import { checkCanBlock } from '../platform/thread.js';
 import { IntentsTable } from '../sync/intents.js';
 import { checkRecoverable, watchWorker } from '../sync/recovery.js';
 import type { SharedHandle } from '../sync/shared-header.js';
-import { checkWaitOptions, deadlineOf, type WaitOptions } from '../sync/wait/deadline.js';
+import { checkWaitOptions, type Deadline, deadlineOf, type WaitOptions } from '../sync/wait/deadline.js';
 import { NOT_YET, TIMED_OUT } from '../sync/wait/outcomes.js';
-import { runAsync, runSync, type Steps } from '../sync/wait/steps.js';
 import { Attempt, Sleeper } from '../sync/wait/word.js';
 import { type RecoveryReport, recover } from './bounded-buffer/dead-threads.js';
-import { closedForGet, closedForPut, closedForPutMany, withItems } from './bounded-buffer/failures.js';
+import { closedForGet, closedForPut, closedForPutMany } from './bounded-buffer/failures.js';
 import {
   checkNewOptions,
   createMemory,
@@ -30,6 +29,7 @@ import {
   type Layout,
   openMemory,
 } from './bounded-buffer/layout.js';
+import { ALL_IN, PutManyBatch } from './bounded-buffer/put-many.js';
 import { CLOSED, Ring } from './bounded-buffer/ring.js';
 
 import { finishTasks, join, joinSync, taskDone, unfinished } from './bounded-buffer/tasks.js';
@@ -216,68 +216,46 @@ class BoundedBuffer<T = number> implements BlockingQueue<T> {
 
   putManySync(items: Iterable<T>, options?: WaitOptions): void {
     checkCanBlock('BoundedBuffer.putManySync');
-    const steps = this.#putManySteps(items, options);
-    runSync(this.#sleeper, steps, options, 'BoundedBuffer.putManySync');
+    const batch = this.#startPutMany(items);
+    checkWaitOptions(options);
+    let deadline: Deadline | undefined;
+    for (let result: number | symbol = batch.advance(); result !== ALL_IN; result = batch.advance()) {
+      if (result === NOT_YET) {
+        deadline ??= deadlineOf(options);
+        result = this.#sleeper.waitSync(batch.retry, deadline);
+        if (result === TIMED_OUT) throw batch.failed(deadline.timeoutError('BoundedBuffer.putManySync'));
+      }
+      if (result === CLOSED) throw closedForPutMany(batch.list, batch.done);
+    }
   }
 
   async putMany(items: Iterable<T>, options?: WaitOptions): Promise<void> {
-    const steps = this.#putManySteps(items, options);
-    await runAsync(this.#sleeper, steps, options, 'BoundedBuffer.putMany');
+    const batch = this.#startPutMany(items);
+    checkWaitOptions(options);
+    let deadline: Deadline | undefined;
+    for (let result: number | symbol = batch.advance(); result !== ALL_IN; result = batch.advance()) {
+      if (result === NOT_YET) {
+        deadline ??= deadlineOf(options);
+        result = await this.#sleeper.waitAsync(batch.retry, deadline).catch(batch.failed);
+        if (result === TIMED_OUT) throw batch.failed(deadline.timeoutError('BoundedBuffer.putMany'));
+      }
+      if (result === CLOSED) throw closedForPutMany(batch.list, batch.done);
+    }
   }
 
   /**
-   * putMany's body, for both forms: the items go in chunks of up to `capacity`, each claimed and
-   * published whole. Checks its arguments at once (the generator's body starts at the first step).
+   * putMany's body for both forms (put-many.ts), checking its items at once: a typed array of the
+   * codec's element type is copied in whole by TypedArray.set (typed-batch.ts), never checked one
+   * by one, and a failure's `items` is a typed array of what was not put; anything else is encoded
+   * item by item before any is put.
    */
-  #putManySteps(items: Iterable<T>, options: WaitOptions | undefined): Steps<void> {
-    if (this.#typed?.accepts(items)) return this.#typedPutSteps(this.#typed, items, options);
+  #startPutMany(items: Iterable<T>): PutManyBatch<unknown> {
+    const capacity = this.#layout.capacity;
+    if (this.#typed?.accepts(items)) {
+      return new PutManyBatch(this.#typed, items, items as unknown as unknown[], capacity); // slice() works alike
+    }
     const { list, prepared } = this.#io.prepareMany(items);
-    checkWaitOptions(options);
-    const io = this.#io;
-    const capacity = this.#layout.capacity;
-    return (function* (): Steps<void> {
-      for (let done = 0; done < list.length; ) {
-        const n = Math.min(capacity, list.length - done);
-        let result: unknown = io.putChunk(prepared, done, n, undefined);
-        if (result === NOT_YET) {
-          const from = done;
-          try {
-            result = yield (attempt) => io.putChunk(prepared, from, n, attempt);
-          } catch (reason) {
-            throw withItems(reason, list, done); // timed out or aborted: say what was not put
-          }
-        }
-        if (result === CLOSED) throw closedForPutMany(list, done);
-        done += n;
-      }
-    })();
-  }
-
-  /**
-   * putMany's body for a typed array of the codec's element type (typed-batch.ts): the same
-   * chunks, claims and waits, with the items copied in by TypedArray.set and never checked one by
-   * one. A failure's `items` is a typed array of what was not put.
-   */
-  #typedPutSteps(typed: TypedBatch, items: TypedItems, options: WaitOptions | undefined): Steps<void> {
-    checkWaitOptions(options);
-    const capacity = this.#layout.capacity;
-    const list = items as unknown as unknown[]; // for the errors: slice() works alike on both
-    return (function* (): Steps<void> {
-      for (let done = 0; done < items.length; ) {
-        const n = Math.min(capacity, items.length - done);
-        let result: unknown = typed.put(items, done, n, undefined);
-        if (result === NOT_YET) {
-          const from = done;
-          try {
-            result = yield (attempt) => typed.put(items, from, n, attempt);
-          } catch (reason) {
-            throw withItems(reason, list, done);
-          }
-        }
-        if (result === CLOSED) throw closedForPutMany(list, done);
-        done += n;
-      }
-    })();
+    return new PutManyBatch(this.#io, prepared, list, capacity);
   }
 
   // Getting

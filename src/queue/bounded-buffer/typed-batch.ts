@@ -34,7 +34,12 @@ export class TypedBatch {
    * first: the first position, CLOSED, or NOT_YET (not all n slots are free; `attempt` says where
    * to sleep).
    */
-  put(items: TypedItems, from: number, n: number, attempt: Attempt | undefined): number | typeof NOT_YET {
+  putChunk(
+    items: TypedItems,
+    from: number,
+    n: number,
+    attempt: Attempt | undefined,
+  ): number | typeof NOT_YET {
     const ring = this.#ring;
     const position = ring.claimPut(n, 0, attempt);
     if (position === NONE) return NOT_YET;
