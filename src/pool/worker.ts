@@ -189,12 +189,13 @@ async function serve(run: TaskFunction): Promise<void> {
       done.push(ticket);
       tasksDone++;
     }
-    returnTickets(done);
     const elapsed = performance.now() - started;
     busyMicroseconds += elapsed * 1000;
+    // Counters before the results: whoever sees a result sees the work that made it counted.
     Atomics.store(i32, mine + SLOT_TASKS, tasksDone);
     Atomics.store(i32, mine + SLOT_BUSY_MS, Math.floor(busyMicroseconds / 1000));
     Atomics.store(i32, mine + SLOT_BUSY_US, Math.floor(busyMicroseconds % 1000));
+    returnTickets(done);
     Atomics.store(i32, mine + SLOT_BUSY, 0);
     // Fast synchronous tasks earn larger batches; slow or asynchronous ones go one at a time, so
     // that an idle worker can take the next one.
