@@ -8,9 +8,10 @@
 // in a second one, and the three semaphores travel to each thread as handles. Each line is
 // printed with a synchronous write while `mutex` is held, so the log's order is the real order.
 import { writeSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { Semaphore, type SemaphoreHandle } from '../src/sync/semaphore.js';
-import { isMain, sleepSync, startWorker, timeScaleFromArgs } from './support.js';
+import { Semaphore, type SemaphoreHandle, startWorker } from 'conveyor';
 
 const CAPACITY = 10;
 const ITEMS = 20;
@@ -105,4 +106,34 @@ if (!isMainThread) {
   else consumer(shared);
 } else if (isMain(import.meta.url)) {
   await main(timeScaleFromArgs());
+}
+
+// Small helpers, kept in this file so that it can be copied as it is.
+
+/** True when this file is the program being run (not imported by a test). */
+function isMain(moduleUrl: string): boolean {
+  return process.argv[1] !== undefined && moduleUrl === pathToFileURL(process.argv[1]).href;
+}
+
+/** Blocks this thread for `ms` (meant for worker threads), like Python's time.sleep. */
+function sleepSync(ms: number): void {
+  if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** `--time-scale F` from the command line (default 1): multiplies every sleep. Bad input: one line, exit 2. */
+function timeScaleFromArgs(argv = process.argv.slice(2)): number {
+  let text: string | undefined;
+  try {
+    text = parseArgs({ args: argv, options: { 'time-scale': { type: 'string' } } }).values['time-scale'];
+  } catch (error) {
+    void error; // parseArgs's message names the flag but runs on; one line is enough
+    console.error(`bad arguments '${argv.join(' ')}': this example takes only --time-scale F`);
+    process.exit(2);
+  }
+  const scale = text === undefined ? 1 : Number(text);
+  if (!Number.isFinite(scale) || scale < 0) {
+    console.error(`--time-scale must be a number of at least 0, got '${text}'`);
+    process.exit(2);
+  }
+  return scale;
 }

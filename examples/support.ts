@@ -3,7 +3,7 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
-export { startWorker } from '../src/run/spawn.js';
+export { startWorker } from 'conveyor';
 
 /** True when this module is the program being run (not imported by a test). */
 export function isMain(moduleUrl: string): boolean {
@@ -12,8 +12,14 @@ export function isMain(moduleUrl: string): boolean {
 
 /** `--time-scale F` from the command line (default 1): multiplies every sleep of an example. */
 export function timeScaleFromArgs(argv = process.argv.slice(2)): number {
-  const { values } = parseArgs({ args: argv, options: { 'time-scale': { type: 'string' } } });
-  const text = values['time-scale'];
+  let text: string | undefined;
+  try {
+    text = parseArgs({ args: argv, options: { 'time-scale': { type: 'string' } } }).values['time-scale'];
+  } catch (error) {
+    void error; // parseArgs's message names the flag but runs on; one line is enough
+    console.error(`bad arguments '${argv.join(' ')}': this example takes only --time-scale F`);
+    process.exit(2);
+  }
   const scale = text === undefined ? 1 : Number(text);
   if (!Number.isFinite(scale) || scale < 0) {
     console.error(`--time-scale must be a number of at least 0, got '${text}'`);

@@ -72,3 +72,17 @@ export class BufferCorruptedError extends Error {
   override readonly name = 'BufferCorruptedError';
   readonly code = 'ERR_BUFFER_CORRUPTED';
 }
+
+/**
+ * The runtime cannot do what the call needs: block on this thread (a browser page's main thread),
+ * share memory (a page that is not cross-origin isolated), or serialize with codec 'structured'
+ * (a browser). The message names the reason and the way out; nothing was done.
+ */
+export class PlatformError extends Error {
+  override readonly name = 'PlatformError';
+  readonly code: 'ERR_CANNOT_BLOCK_HERE' | 'ERR_NOT_CROSS_ORIGIN_ISOLATED' | 'ERR_NO_STRUCTURED_SERIALIZER';
+  constructor(code: PlatformError['code'], message: string) {
+    super(message);
+    this.code = code;
+  }
+}

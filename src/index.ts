@@ -5,6 +5,7 @@ export {
   BufferCorruptedError,
   ItemTooLargeError,
   LockOwnershipError,
+  PlatformError,
   QueueClosedError,
   TaskDoneError,
   TimeoutError,

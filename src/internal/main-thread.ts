@@ -3,8 +3,7 @@
 // have put the item) and, if nothing else puts or gets, for ever. It stays allowed (a script may
 // know a worker will answer), but the first such wait in a process prints one warning, written
 // synchronously because the event loop is about to stop.
-import { writeSync } from 'node:fs';
-import { isMainThread } from 'node:worker_threads';
+import { isMainThread, nodeProcess, writeStderrSync } from '../platform/thread.js';
 
 let warned = false;
 
@@ -12,10 +11,9 @@ let warned = false;
 export function warnMainThreadWait(what: string, timeout: unknown): void {
   if (warned || !isMainThread || (timeout !== undefined && timeout !== Number.POSITIVE_INFINITY)) return;
   warned = true;
-  if (process.env.NODE_NO_WARNINGS === '1' || process.execArgv.includes('--no-warnings')) return;
+  if (nodeProcess?.env?.NODE_NO_WARNINGS === '1' || nodeProcess?.execArgv?.includes('--no-warnings')) return;
   try {
-    writeSync(
-      2,
+    writeStderrSync(
       `(conveyor) Warning: ${what} is waiting with no timeout on the main thread: the process is frozen ` +
         `(timers and I/O included) until another thread answers. Use the Promise form, pass a ` +
         `{ timeout }, or call it from a worker. (Shown once.)\n`,

@@ -8,7 +8,8 @@ export function describe(value: unknown): string {
   if (typeof value === 'bigint') return `${value}n (bigint)`;
   if (typeof value === 'object' || typeof value === 'function') {
     const name = typeof value === 'function' ? 'function' : ((value as object).constructor?.name ?? 'Object');
-    return `${/^[AEIOU]/i.test(name) ? 'an' : 'a'} ${name}`;
+    // 'an' before a vowel sound: an Array, an Object, an Int32Array; but a Uint8Array, a URL.
+    return `${/^(?:[AEIO]|U(?!int|RL|ser|ni))/i.test(name) ? 'an' : 'a'} ${name}`;
   }
   if (Object.is(value, -0)) return '-0 (number)'; // String(-0) is '0'
   return `${String(value)} (${typeof value})`;

@@ -13,6 +13,7 @@ import type { Worker } from 'node:worker_threads';
 import { QueueClosedError } from '../errors.js';
 import { warnMainThreadWait } from '../internal/main-thread.js';
 import { checkInteger, checkOptions, describe } from '../internal/validate.js';
+import { checkCanBlock } from '../platform/thread.js';
 import { IntentsTable } from '../sync/intents.js';
 import { checkRecoverable, watchWorker } from '../sync/recovery.js';
 import type { SharedHandle } from '../sync/shared-header.js';
@@ -188,6 +189,7 @@ class BoundedBuffer<T = number> implements BlockingQueue<T> {
   }
 
   putSync(item: T, options?: WaitOptions): void {
+    checkCanBlock('BoundedBuffer.putSync');
     const prepared = this.#io.prepare(item);
     checkWaitOptions(options);
     let result: number | typeof NOT_YET | typeof TIMED_OUT = this.#io.putOne(prepared, 0, undefined);
@@ -213,6 +215,7 @@ class BoundedBuffer<T = number> implements BlockingQueue<T> {
   }
 
   putManySync(items: Iterable<T>, options?: WaitOptions): void {
+    checkCanBlock('BoundedBuffer.putManySync');
     const steps = this.#putManySteps(items, options);
     runSync(this.#sleeper, steps, options, 'BoundedBuffer.putManySync');
   }
@@ -287,6 +290,7 @@ class BoundedBuffer<T = number> implements BlockingQueue<T> {
   }
 
   getSync(options?: WaitOptions): T {
+    checkCanBlock('BoundedBuffer.getSync');
     checkWaitOptions(options);
     let taken = this.#io.getOne(0, undefined);
     if (taken === NOT_YET) {
@@ -315,6 +319,7 @@ class BoundedBuffer<T = number> implements BlockingQueue<T> {
   getManySync(max: number, options: GetManyIntoOptions): number;
   getManySync(max: number, options?: WaitOptions): T[];
   getManySync(max: number, options?: WaitOptions & { into?: TypedItems }): T[] | number {
+    checkCanBlock('BoundedBuffer.getManySync');
     if (options?.into !== undefined) {
       const { typed, into, limit } = this.#intoArguments(max, options as GetManyIntoOptions);
       let got = typed.get(into, 0, limit, new Attempt());
@@ -459,6 +464,7 @@ class BoundedBuffer<T = number> implements BlockingQueue<T> {
   }
 
   joinSync(options?: WaitOptions): void {
+    checkCanBlock('BoundedBuffer.joinSync');
     joinSync(this.#ring, options);
   }
 

@@ -455,7 +455,7 @@ export class Channel<T> implements Queue<T> {
           w.reject(deadline.timeoutError(what));
           this.#afterLeave(line);
         }, remaining);
-        if (!deadline.ref) w.timer.unref(); // { ref: false }: not even its timeout holds the process
+        if (!deadline.ref) w.timer.unref?.(); // { ref: false }: not even its timeout holds the process
       }
       const signal = deadline.signal;
       if (signal !== undefined) {

@@ -1,8 +1,8 @@
 // How items become bytes in a BoundedBuffer slot and back. Fixed-size codecs (int32, float64)
 // write straight into typed views; variable-size ones write a length word and then the bytes.
-import { deserialize, serialize } from 'node:v8';
 import { ItemTooLargeError } from '../errors.js';
 import { describe } from '../internal/validate.js';
+import { structuredSerializer } from '../platform/thread.js';
 
 /** A user codec: turns an item into bytes and back. `encode` may throw to refuse an item. */
 export interface Codec<T> {
@@ -75,10 +75,14 @@ export function bindCodec<T>(
         decode: (bytes) => bytes,
       }) as unknown as SlotCodec<T>;
     case 'structured':
-      return new BytesCodec<unknown>(data, dataOffset, slots, stride, slotBytes, {
-        encode: (item) => serialize(item),
-        decode: (bytes) => deserialize(bytes),
-      }) as SlotCodec<T>;
+      return new BytesCodec<unknown>(
+        data,
+        dataOffset,
+        slots,
+        stride,
+        slotBytes,
+        structuredSerializer(),
+      ) as SlotCodec<T>;
     case 'custom':
       return new BytesCodec<T>(data, dataOffset, slots, stride, slotBytes, custom!);
   }

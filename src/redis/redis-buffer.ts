@@ -8,75 +8,30 @@
 // - A put is identified by the id of its first item; a script call resent after a dropped
 //   connection finds that id and reports the put done instead of doing it twice.
 // - A put or get that ends by timeout or abort ends only between script calls, after its waiter
-//   was withdrawn (PASS): a put that failed never appears later, a get that failed took nothing.
+//   was withdrawn (PASS): a put that failed never appears later, a get that failed took nothing
+//   (items that arrive for a get that gave up meanwhile are handed back at once: takers.ts).
 import { randomBytes } from 'node:crypto';
-import type { Redis, RedisOptions } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { QueueClosedError, TaskDoneError } from '../errors.js';
-import { checkInteger, checkOptions, describe } from '../internal/validate.js';
+import { checkInteger, checkOptions } from '../internal/validate.js';
 import type { AsyncQueue } from '../queue/async-queue.js';
-import type { Codec, CodecName } from '../queue/codec.js';
 import type { CloseOptions, TryGetResult } from '../queue/queue.js';
 import { Deadline, type WaitOptions } from '../sync/wait/deadline.js';
 import { AckBatcher } from './acks.js';
-import { checkUrl, connect, safeUrl } from './connect.js';
+import { connect, safeUrl } from './connect.js';
 import { ItemDecodeError, QueueMismatchError } from './errors.js';
-import { type ItemCodec, itemCodec } from './item-codec.js';
-import { checkName, keyPrefix, scriptKeys, wakeKey } from './keys.js';
+import type { ItemCodec } from './item-codec.js';
+import { scriptKeys, wakeKey } from './keys.js';
 import { LeaseKeeper } from './leases.js';
+import { type DeadLetter, type Lease, type RedisBufferOptions, type Resolved, resolve } from './options.js';
 import { SCRIPTS, type ScriptName } from './scripts.js';
 import { type Fetched, Takers } from './takers.js';
 import { RECHECK_MS, type Waiter, WakeHub } from './wake.js';
 
 /** Most items one script call moves (Lua's stack bounds the arguments of one command). */
 export const MAX_BATCH = 1000;
-export const MAX_REDIS_CAPACITY = 2 ** 31 - 1;
 /** How long a put's id is remembered, so a resent put is not done twice. */
 const DEDUPE_MS = 10 * 60_000;
-
-export interface RedisBufferOptions<T> {
-  /** The queue's name: every key is under `<keyPrefix>:{<name>}:`. */
-  name: string;
-  /** Most items buffered (not counting items being processed under a lease). */
-  capacity: number;
-  /** `redis://[user:password@]host:port[/db]` or `rediss://…` for TLS (default redis://127.0.0.1:6379). */
-  url?: string;
-  /** Options passed through to ioredis (tls, username, password, …). */
-  redis?: RedisOptions;
-  /** A built-in codec name (default 'json') or `{ encode, decode }`. */
-  codec?: CodecName | Codec<T>;
-  /** Largest encoded item in bytes (default 65536); larger ones are refused, or dead-lettered when read. */
-  slotBytes?: number;
-  /** How long a get's lease lasts without renewal, in ms (default 30000); renewed every third of it. */
-  leaseMs?: number;
-  /** Deliveries before an item whose lease keeps running out goes to the dead-letter list (default 5). */
-  maxAttempts?: number;
-  /** Milliseconds to connect and authenticate before failing (default 5000). */
-  connectTimeout?: number;
-  /** First part of every key (default 'conveyor'). */
-  keyPrefix?: string;
-  /** Told about each item moved to the dead-letter list by this handle (undecodable, oversize). */
-  onDeadLetter?: (letter: DeadLetter) => void;
-}
-
-/** An item taken under a lease: say you finished it with `ack()`. */
-export interface Lease<T> {
-  readonly id: string;
-  readonly value: T;
-  /** 1 on first delivery, 2 after one lease ran out, … */
-  readonly attempt: number;
-  /** Marks the item done; false if its lease had run out and it went to another consumer. */
-  ack(): Promise<boolean>;
-  /** Hands the item back now, to be delivered again ahead of newer items. */
-  release(): Promise<boolean>;
-}
-
-export interface DeadLetter {
-  readonly id: string;
-  /** The stored bytes (undefined if they were missing). */
-  readonly payload: Buffer | undefined;
-  readonly reason: string;
-  readonly attempts: number;
-}
 
 interface Raw {
   id: string;
@@ -535,51 +490,4 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
       this.#redis.disconnect();
     }
   }
-}
-
-interface Resolved<T> {
-  name: string;
-  capacity: number;
-  url: string;
-  prefix: string;
-  codec: ItemCodec<T>;
-  slotBytes: number;
-  leaseMs: number;
-  maxAttempts: number;
-  connectTimeout: number;
-  onDeadLetter: ((letter: DeadLetter) => void) | undefined;
-}
-
-function resolve<T>(options: RedisBufferOptions<T>): Resolved<T> {
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError(`options must be an object with name and capacity, got ${describe(options)}`);
-  }
-  const name = checkName('name', options.name);
-  const capacity = checkInteger('capacity', options.capacity, 1, MAX_REDIS_CAPACITY);
-  const slotBytes =
-    options.slotBytes === undefined ? 65_536 : checkInteger('slotBytes', options.slotBytes, 1, 512 * 2 ** 20);
-  const onDeadLetter = options.onDeadLetter;
-  if (onDeadLetter !== undefined && typeof onDeadLetter !== 'function') {
-    throw new TypeError(`onDeadLetter must be a function, got ${describe(onDeadLetter)}`);
-  }
-  return {
-    name,
-    capacity,
-    url: checkUrl(options.url ?? 'redis://127.0.0.1:6379'),
-    prefix: keyPrefix(
-      options.keyPrefix === undefined ? 'conveyor' : checkName('keyPrefix', options.keyPrefix),
-      name,
-    ),
-    codec: itemCodec<T>(options.codec, slotBytes),
-    slotBytes,
-    leaseMs:
-      options.leaseMs === undefined ? 30_000 : checkInteger('leaseMs', options.leaseMs, 100, 2 ** 31 - 1),
-    maxAttempts:
-      options.maxAttempts === undefined ? 5 : checkInteger('maxAttempts', options.maxAttempts, 1, 1_000_000),
-    connectTimeout:
-      options.connectTimeout === undefined
-        ? 5_000
-        : checkInteger('connectTimeout', options.connectTimeout, 1, 2 ** 31 - 1),
-    onDeadLetter,
-  };
 }

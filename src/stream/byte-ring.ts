@@ -43,6 +43,8 @@ import { checkInteger, checkOptions, describe } from '../internal/validate.js';
 import { HEADER_WORDS, MAGIC } from '../sync/shared-header.js';
 import { raceAbort } from '../sync/wait/abort.js';
 import { checkWaitOptions, Deadline, type WaitOptions } from '../sync/wait/deadline.js';
+import { holdOpenIf } from '../sync/wait/keep-alive.js';
+import { MAX_SPINS, SPINS } from '../sync/wait/spin.js';
 import { RingBusyError, RingClosedError, RingRoleError, type RingStopped } from './errors.js';
 import {
   type NodeReadableOptions,
@@ -95,10 +97,6 @@ const STATE_NAMES = ['open', 'ended', 'aborted', 'cancelled'] as const;
 /** #readSome's answers besides a byte count. */
 const END = -1;
 const NOT_YET = -2;
-
-/** Checks before sleeping, at first and at least; adapts per view as in BoundedBuffer. */
-const SPINS = 20;
-const MAX_SPINS = 2000;
 
 /** A side of the ring, as its sleeping words. */
 interface Side {
@@ -538,11 +536,14 @@ export class ByteRing {
       Atomics.store(i32, side.waiting, 1);
       if (!ready()) {
         const waited = Atomics.waitAsync(i32, side.signal, seq, remaining);
+        const keep = holdOpenIf(deadline.ref);
         if (waited.async && (await raceAbort(waited.value, deadline.signal))) {
+          keep();
           Atomics.store(i32, side.waiting, 0);
           Atomics.notify(i32, side.signal); // settle our own pending waitAsync: this side's only sleeper
           throw deadline.signal!.reason;
         }
+        keep();
       }
       Atomics.store(i32, side.waiting, 0);
     }

@@ -18,6 +18,7 @@
 // Invariant: an entry whose OWNER is ME names this thread's one unfinished claim, if it has one
 // (a claim and its completion run in one synchronous stretch, with no await in between).
 
+import { emitWarning } from '../platform/thread.js';
 import { holdEntry, ME } from './recovery.js';
 
 export const ENTRIES = 128;
@@ -71,11 +72,11 @@ export class IntentsTable {
     }
     if (!warned.has(this.#kind)) {
       warned.add(this.#kind);
-      process.emitWarning(
+      emitWarning(
         `a ${this.#kind} is used by more than ${ENTRIES} live threads (or views); the rest work, but ` +
           'recover() cannot repair what they leave if they die mid-call. Let exited threads be ' +
           'recovered (watch(worker)) to free their entries.',
-        { code: 'CONVEYOR_UNTRACKED_THREAD' },
+        'CONVEYOR_UNTRACKED_THREAD',
       );
     }
     return UNTRACKED;

@@ -87,7 +87,7 @@ export class LocalLine {
     const timer = Number.isFinite(deadline.timeout)
       ? setTimeout(() => giveUp(deadline.timeoutError(waiter.what)), deadline.timeout)
       : undefined;
-    if (!deadline.ref) timer?.unref();
+    if (!deadline.ref) timer?.unref?.();
     // Another thread's release ends this wait: hold the thread open until it settles (unless
     // `ref: false`), since Atomics.waitAsync does not (wait/keep-alive.ts).
     const release = holdOpenIf(deadline.ref);

@@ -11,8 +11,9 @@
 // OWNER_DIED is set by recover() before it gives the dead owner's permit back, and cleared by a
 // holder's markConsistent().
 
-import { threadId, type Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { LockOwnershipError } from '../errors.js';
+import { checkCanBlock, sharedMemory, threadId } from '../platform/thread.js';
 import { LocalLine } from './local-line.js';
 import { checkRecoverable, ME, watchWorker } from './recovery.js';
 import { initSemaphore, SEMAPHORE_WORDS, SemaphoreCore } from './semaphore-core.js';
@@ -70,7 +71,7 @@ export class Mutex {
   constructor() {
     let i32 = Mutex.#opening;
     if (i32 === undefined) {
-      i32 = new Int32Array(new SharedArrayBuffer(BYTES));
+      i32 = new Int32Array(sharedMemory(BYTES));
       initSemaphore(i32, BASE, 1);
       writeHeader(i32, KIND_MUTEX); // written before the memory is shared
     }
@@ -118,6 +119,7 @@ export class Mutex {
 
   /** Blocks the calling thread until it holds the lock. */
   lockSync(options?: WaitOptions): MutexGuard {
+    checkCanBlock('Mutex.lockSync');
     const deadline = new Deadline(options);
     deadline.throwIfAborted();
     if (Atomics.load(this.#i32, OWNER) === ME) {

@@ -1,8 +1,9 @@
 // What every shared-memory object's recover(threadId) and watch(worker) have in common: the
 // thread's mark, the entries each thread holds in an object's table (see "Dead threads" in
 // semaphore-core.ts and bounded-buffer.ts), and the checks.
-import { isMainThread, threadId, type Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { checkInteger, describe } from '../internal/validate.js';
+import { onWorkerExit, threadId } from '../platform/thread.js';
 
 /** This thread's mark in an entry's OWNER word and in a Mutex's owner word: never 0. */
 export const ME = threadId + 1;
@@ -34,10 +35,10 @@ export function holdEntry(view: object, i32: Int32Array, entry: number): void {
   const record = { i32, entry };
   held.add(record);
   reaper.register(view, record);
-  if (!isMainThread && !hooked) {
+  if (!hooked) {
     hooked = true;
     // A worker that ends normally (or by an uncaught error) is between calls: nothing to repair.
-    process.once('exit', () => {
+    onWorkerExit(() => {
       for (const record of held) release(record);
     });
   }

@@ -5,6 +5,7 @@
 
 import type { Worker } from 'node:worker_threads';
 import { checkInteger } from '../internal/validate.js';
+import { checkCanBlock, sharedMemory } from '../platform/thread.js';
 import { LocalLine } from './local-line.js';
 import { checkRecoverable, watchWorker } from './recovery.js';
 import { initSemaphore, MAX_PERMITS, SEMAPHORE_WORDS, SemaphoreCore } from './semaphore-core.js';
@@ -58,7 +59,7 @@ export class Semaphore {
     let i32 = Semaphore.#opening;
     if (i32 === undefined) {
       checkInteger('permits', permits, 0, MAX_PERMITS);
-      i32 = new Int32Array(new SharedArrayBuffer(BYTES));
+      i32 = new Int32Array(sharedMemory(BYTES));
       initSemaphore(i32, BASE, permits);
       writeHeader(i32, KIND_SEMAPHORE); // written before the memory is shared
     }
@@ -107,6 +108,7 @@ export class Semaphore {
 
   /** Blocks the calling thread until permits are free; throws TimeoutError or `signal.reason`. */
   acquireSync(options?: AcquireOptions): void {
+    checkCanBlock('Semaphore.acquireSync');
     const permits = permitsOption(options);
     const deadline = new Deadline(options);
     deadline.throwIfAborted();

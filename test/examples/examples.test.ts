@@ -1,6 +1,7 @@
 // Each example runs as a reader would run it (node with tsx), with its times scaled down, and
 // what it prints is checked.
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { fileContent, sha256 } from '../../examples/download-and-process.js';
@@ -11,17 +12,14 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 function runExample(
   name: string,
-  timeScale: number,
+  timeScale: number | string[],
   timeoutMs = 20_000,
 ): Promise<{ code: number | null; lines: string[]; stderr: string }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', `examples/${name}`, '--time-scale', String(timeScale)],
-    {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const args = Array.isArray(timeScale) ? timeScale : ['--time-scale', String(timeScale)];
+  const child = spawn(process.execPath, ['--import', 'tsx', `examples/${name}`, ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
@@ -118,5 +116,39 @@ describe('the examples', () => {
     });
     // The 14 patient requests (n = 100..113) waited for room and were all answered.
     for (let n = 100; n < 114; n++) expect(answered).toContain(n);
+  });
+
+  it('channel-consume handles every job once with three consumers, and join() waits for them all', async () => {
+    const { code, lines, stderr } = await runExample('channel-consume.ts', 0.01);
+    expect(code, stderr).toBe(0);
+    const handled = lines
+      .filter((l) => l.startsWith('Consumer handled job '))
+      .map((l) => Number(l.split(' ')[3]));
+    expect([...handled].sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(lines.at(-1)).toBe('12 jobs handled, 12 distinct');
+  });
+
+  it('import the library as a user would, from conveyor, never from ../src', () => {
+    const dir = new URL('../../examples/', import.meta.url);
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+      const text = readFileSync(new URL(file, dir), 'utf8');
+      expect(text, file).not.toMatch(/from '\.\.\/src\//);
+      if (file !== 'support.ts') expect(text, file).toMatch(/from 'conveyor'/);
+    }
+  });
+
+  it.each([
+    'seed-classic.ts',
+    'seed-queue.ts',
+    'channel-consume.ts',
+    'print-spooler.ts',
+    'download-and-process.ts',
+  ])('%s answers a bad flag with one line and exit 2', async (name) => {
+    const { code, lines, stderr } = await runExample(name, ['--bogus']);
+    expect(code).toBe(2);
+    expect(lines).toEqual(['']);
+    expect(stderr.trimEnd().split('\n')).toEqual([
+      "bad arguments '--bogus': this example takes only --time-scale F",
+    ]);
   });
 });

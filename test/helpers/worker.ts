@@ -1,10 +1,15 @@
 // Starting worker threads from TypeScript files in tests. Node 20 ignores loaders given in a
 // Worker's execArgv, so a `.ts` entry is started through a small eval bootstrap that registers
-// tsx first and then imports the real entry.
+// tsx first and then imports the real entry. Bun and Deno run `.ts` entries themselves.
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 
+const runsTypeScript = 'Bun' in globalThis || 'Deno' in globalThis;
+/** Bun's `--preload` does not reach workers: the runtime suite names it again (test/runtimes/bun-dist.ts). */
+const bunPreload = process.env.CONVEYOR_BUN_PRELOAD;
+
 export function startWorker(entry: URL, options: WorkerOptions = {}): Worker {
-  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, options);
+  if (bunPreload) return new Worker(entry, { ...options, preload: [bunPreload] } as WorkerOptions);
+  if (!entry.pathname.endsWith('.ts') || runsTypeScript) return new Worker(entry, options);
   const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); })`;
   return new Worker(bootstrap, { ...options, eval: true });
 }

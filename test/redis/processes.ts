@@ -23,7 +23,7 @@ export function startChild(args: string[]): Child {
   let onReady: () => void = () => {};
   const ready = new Promise<void>((resolve, reject) => {
     onReady = resolve;
-    setTimeout(() => reject(new Error('child not ready within 20 s')), 20_000).unref();
+    setTimeout(() => reject(new Error('child not ready within 45 s')), 45_000).unref();
   });
   ready.catch(() => {}); // a child killed before it was ready rejects only for whoever awaits it
   child.stdout!.on('data', (chunk: Buffer) => {

@@ -7,6 +7,8 @@ import { firstMessage, startWorker } from '../helpers/worker.js';
 import type { ActorJob, ActorReport } from '../workers/stress-actor.js';
 
 const ACTOR = new URL('../workers/stress-actor.ts', import.meta.url);
+/** Items per run; the runtime suite (test/runtimes) runs one configuration with fewer. */
+const ITEMS = Number(process.env.CONVEYOR_STRESS_ITEMS ?? 100_000);
 
 interface Outcome {
   put: number[][];
@@ -115,10 +117,10 @@ describe('BoundedBuffer across worker threads', () => {
           producers,
           consumers,
           capacity,
-          items: 100_000,
+          items: ITEMS,
           seed: producers * 10 + capacity,
         });
-        expect(outcome.put.flat().length).toBe(100_000);
+        expect(outcome.put.flat().length).toBe(ITEMS);
         expectNothingLost(outcome);
       });
     }

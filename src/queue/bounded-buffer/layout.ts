@@ -11,7 +11,9 @@
 //   STAMPS..      one stamp per slot                 see ring.ts
 //   dataOffset..  the slots' bytes, `stride` bytes a slot (codec.ts), 64-byte aligned
 
+import { PlatformError } from '../../errors.js';
 import { checkInteger, describe } from '../../internal/validate.js';
+import { sharedMemory } from '../../platform/thread.js';
 import { INTENTS_WORDS } from '../../sync/intents.js';
 import { HEADER_WORDS, KIND_BOUNDED_BUFFER, openHandle, writeHeader } from '../../sync/shared-header.js';
 import { CODEC_IDS, CODEC_NAMES, type Codec, type CodecName, fixedSlotBytes } from '../codec.js';
@@ -98,8 +100,9 @@ export function checkNewOptions<T>(options: unknown): { layout: Layout; custom: 
 export function createMemory(layout: Layout): Int32Array {
   let memory: SharedArrayBuffer;
   try {
-    memory = new SharedArrayBuffer(layout.bytes);
+    memory = sharedMemory(layout.bytes);
   } catch (error) {
+    if (error instanceof PlatformError) throw error; // no shared memory at all here: says why
     throw new RangeError(
       `BoundedBuffer: cannot allocate ${layout.bytes.toLocaleString('en-US')} bytes of shared memory ` +
         `(capacity ${layout.capacity} × ${layout.stride} bytes a slot, for slotBytes ${layout.slotBytes}): ` +

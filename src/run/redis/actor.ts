@@ -3,7 +3,8 @@
 // when the parent writes the run's start time on stdin, and exits when stdin closes (its parent
 // is gone). Usage: node actor.js '<ActorConfig JSON>'
 import { QueueClosedError, TimeoutError } from '../../errors.js';
-import { type Lease, RedisBuffer } from '../../redis/redis-buffer.js';
+import type { Lease } from '../../redis/options.js';
+import { RedisBuffer } from '../../redis/redis-buffer.js';
 import type { SleepRange } from '../options.js';
 import { epochNow, type WorkerEvent } from '../protocol.js';
 import { actorSeed, seededRandom } from '../random.js';

@@ -11,6 +11,7 @@
 //
 // Invariant: SLEEPERS equals the number of sleepers between their `+= 1` and `-= 1`.
 
+import { waitAsync } from '../../platform/thread.js';
 import type { Deadline } from './deadline.js';
 import { NOT_YET, TIMED_OUT } from './outcomes.js';
 import { SPINS } from './spin.js';
@@ -129,7 +130,7 @@ export class EventCount {
   #sleep(epoch: number, timeout: number, signal: AbortSignal | undefined): Promise<boolean> {
     let pending = this.#pending;
     if (pending === undefined || pending.epoch !== epoch) {
-      const waited = Atomics.waitAsync(this.#i32, this.#epoch, epoch);
+      const waited = waitAsync(this.#i32, this.#epoch, epoch);
       if (!waited.async) return Promise.resolve(false); // EPOCH already moved: re-check
       const settled = waited.value;
       pending = { epoch, settled };

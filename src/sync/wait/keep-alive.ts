@@ -19,13 +19,13 @@ function noop(): void {}
 export function holdOpen(): () => void {
   if (held++ === 0) {
     if (timer === undefined) timer = setInterval(noop, 2 ** 30);
-    else timer.ref();
+    else timer.ref?.(); // a browser's timer is a number: nothing to hold open there
   }
   let released = false;
   return () => {
     if (released) return;
     released = true;
-    if (--held === 0) timer!.unref();
+    if (--held === 0) timer!.unref?.();
   };
 }
 

@@ -12,6 +12,7 @@
 // sees a value other than the marked one and returns at once), or before it (the CAS fails and the
 // sleeper attempts again). A wake-up is never lost.
 
+import { waitAsync } from '../../platform/thread.js';
 import { raceAbort } from './abort.js';
 import type { Deadline } from './deadline.js';
 import { holdOpenIf } from './keep-alive.js';
@@ -132,7 +133,7 @@ export async function waitWordAsync(
   timeout: number,
   deadline: Deadline,
 ): Promise<void> {
-  const waited = Atomics.waitAsync(i32, at, value, timeout);
+  const waited = waitAsync(i32, at, value, timeout);
   if (!waited.async) return;
   const release = holdOpenIf(deadline.ref);
   let aborted: boolean;

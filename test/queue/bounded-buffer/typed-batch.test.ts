@@ -1,10 +1,10 @@
 // Typed batches: putMany of an Int32Array or Float64Array and getMany({ into }) copy whole runs of
 // slots with TypedArray.set, keep FIFO and exactly-once across workers, close and time out whole.
 import { describe, expect, it } from 'vitest';
-import { BoundedBuffer, QueueClosedError, TimeoutError } from '../src/index.js';
-import { exited, firstMessage, startWorker } from './helpers/worker.js';
+import { BoundedBuffer, QueueClosedError, TimeoutError } from '../../../src/index.js';
+import { exited, firstMessage, startWorker } from '../../helpers/worker.js';
 
-const ACTOR = new URL('./workers/typed-batch-actor.ts', import.meta.url);
+const ACTOR = new URL('../../workers/typed-batch-actor.ts', import.meta.url);
 
 describe('typed batches', () => {
   it('putManySync(Int32Array) and getManySync({ into }) move items in order across the wrap', () => {
