@@ -1,7 +1,7 @@
 // conveyor's core without its Node-only parts (WorkerPool, startWorker, ByteRing's Node streams,
 // `conveyor check`): what a browser loads, as `dist/core.js` or through the package's "browser"
 // export condition. It imports no node: module (test/platform/thread.test.ts walks its imports).
-// Re-exports only; src/index.ts exports all of these too.
+// Re-exports only; src/index.ts re-exports all of it and adds the Node-only parts.
 
 export {
   BufferCorruptedError,
@@ -14,8 +14,11 @@ export {
 } from './errors.js';
 export {
   BoundedBuffer,
+  type BoundedBufferConstructor,
   type BoundedBufferHandle,
   type BoundedBufferOptions,
+  type GetManyIntoOptions,
+  type JsonValue,
   MAX_CAPACITY,
   type RecoveryReport,
 } from './queue/bounded-buffer.js';

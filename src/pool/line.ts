@@ -15,6 +15,12 @@ import type { BoundedBuffer } from './buffer.js';
 import type { Entry } from './entry.js';
 import { CANCELLED, FREE, QUEUED } from './protocol.js';
 
+/**
+ * Waits for room, and for results, end after this long and start again: every wait is bounded, so
+ * a wake-up that never comes costs at most this much, never a stuck pool.
+ */
+export const RECHECK_MS = 50;
+
 /** What the line needs from its pool. */
 export interface LineHost {
   /** Entries not settled yet. */
@@ -194,7 +200,7 @@ export class Line {
       this.codec.write(ticket, entry.prepared);
       Atomics.store(this.control, ticket, QUEUED);
     }
-    this.tasks.put(ticket, { signal: abort.signal }).then(
+    this.tasks.put(ticket, { signal: abort.signal, timeout: RECHECK_MS }).then(
       () => {
         this.putting = undefined;
         if (this.#host.closedNow()) {
@@ -217,7 +223,9 @@ export class Line {
         if (entry !== undefined) {
           Atomics.store(this.control, ticket, FREE);
           this.free.push(ticket);
-          if (!abort.signal.aborted) this.#host.settle(entry, false, error); // the queue closed under it
+          // The queue closed under it; a TimeoutError is only our bounded wait: the pump tries again.
+          if (!abort.signal.aborted && !(error instanceof TimeoutError))
+            this.#host.settle(entry, false, error);
         }
         this.pump();
       },

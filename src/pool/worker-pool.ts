@@ -17,7 +17,7 @@ import { BoundedBuffer, QueueClosedError } from './buffer.js';
 import { startPoolWorker, type WorkerRecord } from './crew.js';
 import { Entry, PromiseSink, type Sink } from './entry.js';
 import { TaskModuleError, WorkerDiedError } from './errors.js';
-import { Line } from './line.js';
+import { Line, RECHECK_MS } from './line.js';
 import { MapRun } from './map.js';
 import {
   checkPoolOptions,
@@ -284,9 +284,12 @@ export class WorkerPool<Task = unknown, Result = unknown> implements AsyncDispos
         this.#collectAbort = abort;
         let tickets: number[];
         try {
-          tickets = await this.#results.getMany(RESULTS_PER_READ, { signal: abort.signal });
+          tickets = await this.#results.getMany(RESULTS_PER_READ, {
+            signal: abort.signal,
+            timeout: RECHECK_MS,
+          });
         } catch (error) {
-          if (abort.signal.aborted) continue;
+          if (abort.signal.aborted || error instanceof TimeoutError) continue;
           throw error;
         }
         this.#readBack(tickets);

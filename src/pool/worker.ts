@@ -3,7 +3,7 @@
 // result (or the error) in the ticket's payload slot. See protocol.ts for who owns what.
 import { parentPort, workerData } from 'node:worker_threads';
 import { bindCodec } from '../queue/codec.js';
-import { BoundedBuffer, QueueClosedError } from './buffer.js';
+import { BoundedBuffer, QueueClosedError, TimeoutError } from './buffer.js';
 import {
   type AbortMessage,
   claimedBy,
@@ -25,6 +25,11 @@ import {
 } from './protocol.js';
 import { bareShape, type ErrorShape, toShape } from './remote-error.js';
 
+/**
+ * An idle worker's wait for tasks ends after this long and starts again: every wait is bounded, so
+ * a wake-up that never comes costs at most this much, never a stuck queue.
+ */
+const RECHECK_MS = 50;
 /** A batch whose tasks take less than this each (µs) lets the next batch be twice as large. */
 const FAST_TASK_US = 50;
 
@@ -144,9 +149,10 @@ async function serve(run: TaskFunction): Promise<void> {
     try {
       // Take what is fair: a share of what is queued, at most the batch size this worker earned.
       const share = Math.ceil(tasks.size / config.slots);
-      taken = tasks.getManySync(Math.max(1, Math.min(batch, share)));
+      taken = tasks.getManySync(Math.max(1, Math.min(batch, share)), { timeout: RECHECK_MS });
     } catch (error) {
       if (error instanceof QueueClosedError) return;
+      if (error instanceof TimeoutError) continue; // nothing came: look again (bounds any missed wake-up)
       throw error;
     }
     for (const ticket of taken) Atomics.compareExchange(i32, ticket, QUEUED, CLAIMED); // a CANCELLED one stays so
@@ -183,12 +189,13 @@ async function serve(run: TaskFunction): Promise<void> {
       done.push(ticket);
       tasksDone++;
     }
-    returnTickets(done);
     const elapsed = performance.now() - started;
     busyMicroseconds += elapsed * 1000;
+    // Counters before the results: whoever sees a result sees the work that made it counted.
     Atomics.store(i32, mine + SLOT_TASKS, tasksDone);
     Atomics.store(i32, mine + SLOT_BUSY_MS, Math.floor(busyMicroseconds / 1000));
     Atomics.store(i32, mine + SLOT_BUSY_US, Math.floor(busyMicroseconds % 1000));
+    returnTickets(done);
     Atomics.store(i32, mine + SLOT_BUSY, 0);
     // Fast synchronous tasks earn larger batches; slow or asynchronous ones go one at a time, so
     // that an idle worker can take the next one.

@@ -1,7 +1,8 @@
 // One actor of `conveyor run --backend redis://…` in its own OS process: a producer or a consumer
 // of the run's RedisBuffer. It prints one JSON line per event (a WorkerEvent) on stdout, starts
 // when the parent writes the run's start time on stdin, and exits when stdin closes (its parent
-// is gone). Usage: node actor.js '<ActorConfig JSON>'
+// is gone). A consumer ends when the queue is closed, drained and no item is left under a lease.
+// Usage: node actor.js '<ActorConfig JSON>'
 import { QueueClosedError, TimeoutError } from '../../errors.js';
 import type { Lease } from '../../redis/options.js';
 import { RedisBuffer } from '../../redis/redis-buffer.js';
@@ -59,6 +60,23 @@ async function sleepAfterItem(): Promise<void> {
   post({ event: 'work', occupancy: await queue.size() });
 }
 
+/**
+ * The queue is closed and nothing is buffered: the run is over only once no item is left under a
+ * lease. An item held by a consumer process that was killed stays leased until its lease runs out
+ * (then the next get takes it), so a consumer that stopped at the first QueueClosedError would
+ * leave it undelivered. True once every item is acknowledged (or dead-lettered); false after a
+ * lease period, when one may have run out.
+ */
+async function settled(): Promise<boolean> {
+  try {
+    await queue.join({ timeout: config.leaseMs });
+    return true;
+  } catch (error) {
+    if (error instanceof TimeoutError) return false;
+    throw error;
+  }
+}
+
 post({ event: 'start', occupancy: await queue.size() });
 if (config.role === 'producer') {
   for (let made = 0; made < config.items; made++) {
@@ -84,8 +102,9 @@ if (config.role === 'producer') {
         return got;
       });
     } catch (error) {
-      if (error instanceof QueueClosedError) break;
-      throw error;
+      if (!(error instanceof QueueClosedError)) throw error;
+      if (await settled()) break;
+      continue; // a lease may have run out: its item is ours to take
     }
     const attempt = lease.attempt > 1 ? lease.attempt : undefined;
     post({ event: 'consumed', item: lease.value, occupancy: await queue.size(), attempt });
