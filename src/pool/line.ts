@@ -199,6 +199,9 @@ export class Line {
       ticket = this.free.pop()!; // #pump just gave this one back
       this.codec.write(ticket, entry.prepared);
       Atomics.store(this.control, ticket, QUEUED);
+      // Known before the put: a worker may run the task and its result be read back before the
+      // put's callback below runs, and a result whose ticket names no entry would be dropped.
+      this.entries[ticket] = entry;
     }
     this.tasks.put(ticket, { signal: abort.signal, timeout: RECHECK_MS }).then(
       () => {
@@ -208,19 +211,21 @@ export class Line {
         } else if (entry === undefined) this.putSeq[this.requeue.shift()!] = this.putCount++;
         else {
           this.putSeq[ticket] = this.putCount++;
-          entry.ticket = ticket;
-          this.entries[ticket] = entry;
           this.waitingHead++;
           if (entry.timer !== undefined) clearTimeout(entry.timer);
           entry.timer = undefined;
+          if (!entry.settled) entry.ticket = ticket;
           // Cancelled while its put was going through: the put won, so cancel it in the queue.
-          if (entry.settled) Atomics.compareExchange(this.control, ticket, QUEUED, CANCELLED);
+          // (Settled by its result, read back already: the ticket is free again, nothing to do.)
+          else if (this.entries[ticket] === entry)
+            Atomics.compareExchange(this.control, ticket, QUEUED, CANCELLED);
         }
         this.pump();
       },
       (error: unknown) => {
         this.putting = undefined;
         if (entry !== undefined) {
+          if (this.entries[ticket] === entry) this.entries[ticket] = undefined;
           Atomics.store(this.control, ticket, FREE);
           this.free.push(ticket);
           // The queue closed under it; a TimeoutError is only our bounded wait: the pump tries again.
