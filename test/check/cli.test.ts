@@ -122,7 +122,7 @@ describe('conveyor check', () => {
   it('completes conveyor-buffer at its default sizes and says the proof covers those sizes only', async () => {
     const { code, stdout } = await run('--model', 'conveyor-buffer');
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^model conveyor-buffer: 1 producer, 2 consumers, capacity 2, 2 items each$/m);
+    expect(stdout).toMatch(/^model conveyor-buffer: 2 producers, 1 consumer, capacity 2, 1 item each$/m);
     expect(stdout).toMatch(/^HOLDS/m);
     expect(stdout).toContain('for these sizes only');
   });
