@@ -136,8 +136,9 @@ export async function checkCommand(argv: string[]): Promise<number> {
       if (n !== undefined) params[key] = n;
     }
     const model = buildModel(values.model ?? 'seed', params);
+    const maxPreemptions = count('max-preemptions', values['max-preemptions'], 0);
     const verdict = explore(model, {
-      maxPreemptions: count('max-preemptions', values['max-preemptions'], 0),
+      maxPreemptions,
       maxStates: count('max-states', values['max-states'], 1),
     });
     if (json) {
@@ -153,7 +154,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
         }),
       );
     } else {
-      out(formatVerdict(model, verdict));
+      out(formatVerdict(model, verdict, maxPreemptions));
     }
     if (verdict.status === 'holds') return EXIT_HOLDS;
     return verdict.status === 'violation' ? EXIT_VIOLATION : EXIT_INCOMPLETE;

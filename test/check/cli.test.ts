@@ -127,6 +127,15 @@ describe('conveyor check', () => {
     expect(stdout).toContain('for these sizes only');
   });
 
+  it('says a HOLDS found under --max-preemptions covers only those schedules', async () => {
+    const { code, stdout } = await run('--model', 'seed', '--max-preemptions', '1');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      /^ {2}with at most 1 preemption \(--max-preemptions\): a proof for these sizes and those schedules only$/m,
+    );
+    expect(stdout).not.toContain('for these sizes only:');
+  });
+
   it('exits 3, not 1, when the search stops at --max-states, and says what that means', async () => {
     const { code, stdout } = await run('--model', 'seed', '--max-states', '50');
     expect(code).toBe(3);
