@@ -63,6 +63,13 @@ export class Line {
     this.#host = host;
   }
 
+  /** Hands `ticket` back: it names no entry any more, its state is FREE, and it can be taken again. */
+  release(ticket: number): void {
+    this.entries[ticket] = undefined;
+    Atomics.store(this.control, ticket, FREE);
+    this.free.push(ticket);
+  }
+
   /** Entries waiting for room, not settled. */
   waitingCount(): number {
     let n = 0;
