@@ -20,6 +20,7 @@
 //   byte-ring-wake-first     #writeSome looks for a sleeping reader before it publishes
 //   byte-ring-no-recheck     waitSync sleeps without re-checking after raising its WAITING flag
 
+import { ENDED, OPEN } from '../stream/byte-ring/layout.js';
 import { ModelError } from './errors.js';
 import { itemOf, type Model, type ModelParams, type Step, type ThreadContext } from './model.js';
 
@@ -36,8 +37,6 @@ export const BYTE_RING_VARIANTS: Readonly<Record<ByteRingVariant, string>> = {
   'byte-ring-no-recheck': 'ByteRing whose sleepers do not re-check after raising WAITING',
 };
 
-const OPEN = 0;
-const ENDED = 1;
 /** The writer's chunk, and the reader's `into.length`, in bytes (items). */
 const CHUNK = 2;
 

@@ -5,8 +5,8 @@ import { TimeoutError } from '../errors.js';
 import type { SlotCodec } from '../queue/codec.js';
 import type { BoundedBuffer } from './buffer.js';
 import type { Entry } from './entry.js';
-import { type Line, RECHECK_MS } from './line.js';
-import { OK, SKIPPED } from './protocol.js';
+import type { Line } from './line.js';
+import { OK, RECHECK_MS, SKIPPED } from './protocol.js';
 import { type ErrorShape, fromShape } from './remote-error.js';
 
 /** The reason the loop's wait is called off with (a constant: an AbortError costs a stack). */
