@@ -45,7 +45,7 @@ import { SpinBudget } from '../sync/wait/spin.js';
 import { Attempt, Sleeper } from '../sync/wait/word.js';
 import { CodeMemory, type Faults, type WordMap } from './code-memory.js';
 import { itemOf, type Model, type ModelParams, type ThreadSpec } from './model.js';
-import { consumerShare } from './seed-models.js';
+import { consumerShare } from './three-semaphores.js';
 
 export type ConveyorBufferVariant =
   | 'conveyor-buffer'
