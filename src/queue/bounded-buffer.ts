@@ -24,6 +24,8 @@ import { NOT_YET, TIMED_OUT } from '../sync/wait/outcomes.js';
 import { Attempt, Sleeper } from '../sync/wait/word.js';
 import { type RecoveryReport, recover } from './bounded-buffer/dead-threads.js';
 import { closedForGet, closedForPut, closedForPutMany } from './bounded-buffer/failures.js';
+import { Lane } from './bounded-buffer/lane.js';
+import { LaneTransfer, LaneTypedBatch } from './bounded-buffer/lane-transfer.js';
 import {
   checkNewOptions,
   createMemory,
@@ -31,8 +33,6 @@ import {
   type Layout,
   openMemory,
 } from './bounded-buffer/layout.js';
-import { Lane } from './bounded-buffer/lane.js';
-import { LaneTransfer, LaneTypedBatch } from './bounded-buffer/lane-transfer.js';
 import { ALL_IN, PutManyBatch } from './bounded-buffer/put-many.js';
 import { CLOSED, Ring } from './bounded-buffer/ring.js';
 
