@@ -37,7 +37,9 @@
 // side, taken by CAS from 0 on the view's first put (get). Another view, in any thread, that puts
 // (gets) is refused with LaneRoleError before it touches anything. A side is freed when its view
 // is garbage-collected or its worker exits normally (sync/recovery.ts), or by recover(threadId)
-// once that thread has died; then another view may take it over.
+// once that thread has died; then another view may take it over. close({ immediate: true }) from
+// a view without the consumer side borrows it while it is free, marked -(threadId + 1): a get that
+// meets the mark answers "closed and drained", which it is once the discard is done.
 //
 // Dead threads: each side's work becomes visible in one atomic step, so a thread killed at any
 // point leaves nothing half-done. A producer killed mid-batch has published whole batches or
@@ -137,7 +139,7 @@ export class Lane extends Ring {
    * sleep). Takes nothing: only this view moves HEAD.
    */
   ready(max: number, attempt: Attempt | undefined): number {
-    if (!this.#consumer) this.#attach(CONSUMER_OWNER, 'consumer');
+    if (!this.#consumer && !this.#attach(CONSUMER_OWNER, 'consumer')) return CLOSED;
     const head = this.#head;
     if (this.#ready < max) {
       const tail = Atomics.load(this.i32, TAIL);
@@ -170,7 +172,8 @@ export class Lane extends Ring {
    */
   borrowConsumer(): 'mine' | 'borrowed' | 'elsewhere' {
     if (this.#consumer) return 'mine';
-    if (Atomics.compareExchange(this.i32, CONSUMER_OWNER, 0, ME) !== 0) return 'elsewhere';
+    // Marked -ME, not ME: a get that meets the mark knows the buffer is closed and being emptied.
+    if (Atomics.compareExchange(this.i32, CONSUMER_OWNER, 0, -ME) !== 0) return 'elsewhere';
     this.#consumer = true;
     this.#head = Atomics.load(this.i32, HEAD);
     this.#ready = 0;
@@ -185,10 +188,15 @@ export class Lane extends Ring {
   // ---------------------------------------------------------------------------------------------
   // Sides, waking, dead threads
 
-  /** Takes a side for this view (its first put or get), or throws LaneRoleError if another view holds it. */
-  #attach(owner: number, role: 'producer' | 'consumer'): void {
+  /**
+   * Takes a side for this view (its first put or get): true, or false if close({ immediate })
+   * holds the consumer side to empty the buffer (it is closed, and drained once that is done).
+   * Throws LaneRoleError if another view holds the side.
+   */
+  #attach(owner: number, role: 'producer' | 'consumer'): boolean {
     const i32 = this.i32;
     const previous = Atomics.compareExchange(i32, owner, 0, ME);
+    if (previous < 0) return false;
     if (previous !== 0) {
       const holder = previous - 1;
       const who = previous === ME ? `another view of it in this thread (${threadId})` : `thread ${holder}`;
@@ -213,6 +221,7 @@ export class Lane extends Ring {
       this.#head = Atomics.load(i32, HEAD);
       this.#ready = 0;
     }
+    return true;
   }
 
   /** Clears a sleep word's WAITING bit and wakes its sleeper. */
@@ -237,6 +246,7 @@ export class Lane extends Ring {
   recover<T>(threadId: number): RecoveryReport<T> {
     Atomics.compareExchange(this.i32, PRODUCER_OWNER, threadId + 1, 0); // free the producer side
     Atomics.compareExchange(this.i32, CONSUMER_OWNER, threadId + 1, 0); // free the consumer side
+    Atomics.compareExchange(this.i32, CONSUMER_OWNER, -(threadId + 1), 0); // or its close's hold on it
     return { threadId, droppedPuts: 0, returned: [], undecided: 0 };
   }
 }

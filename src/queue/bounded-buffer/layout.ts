@@ -44,7 +44,10 @@ export const CONSUMER_SLEEPS = TAIL + 1;
 export const PRODUCER_OWNER = TAIL + 2;
 /** A lane's WAITING bit for a producer asleep on a full lane: set (CAS) by it, cleared by the consumer or close. */
 export const PRODUCER_SLEEPS = HEAD + 1;
-/** A lane's consumer: threadId + 1 of its thread, CAS from 0 on a view's first get; cleared by recover(). */
+/**
+ * A lane's consumer: threadId + 1 of its thread, CAS from 0 on a view's first get (or its negative
+ * while close({ immediate }) empties the buffer through it); cleared by recover().
+ */
 export const CONSUMER_OWNER = HEAD + 2;
 /** TOMBSTONE entries not yet skipped: added by recover(), taken away by the getter that skips one. */
 export const TOMBSTONES = 56;

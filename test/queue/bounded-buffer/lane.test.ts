@@ -162,6 +162,23 @@ describe('BoundedBuffer lane ({ producers: 1, consumers: 1 })', () => {
     expect(() => buffer.tryGet()).toThrow(QueueClosedError);
   });
 
+  it('close({ immediate: true }) from another view discards only while no view holds the consumer side', () => {
+    const first = new BoundedBuffer({ capacity: 4, ...LANE });
+    first.putManySync([1, 2, 3]); // the producer's view; no consumer yet
+    expect(first.close({ immediate: true })).toEqual([1, 2, 3]); // borrowed the free consumer side
+    const consumer = BoundedBuffer.from(first.handle);
+    expect(() => consumer.tryGet()).toThrow(QueueClosedError); // the side was given back: it attaches
+    expect(first.unfinished).toBe(0);
+
+    const second = new BoundedBuffer({ capacity: 4, ...LANE });
+    second.putManySync([1, 2, 3]);
+    const holder = BoundedBuffer.from(second.handle);
+    expect(holder.getSync({ timeout: 0 })).toBe(1); // holds the consumer side now
+    expect(second.close({ immediate: true })).toEqual([]); // cannot take from under it
+    expect(holder.getManySync(4, { timeout: 0 })).toEqual([2, 3]);
+    expect(() => holder.tryGet()).toThrow(QueueClosedError);
+  });
+
   it('drops the unpublished batch of a producer terminated mid-batch, keeps what it published, and lets another producer take over', async () => {
     const buffer = new BoundedBuffer<number>({ capacity: 8, codec: int32Codec(), ...LANE });
     const producer = start({ task: 'stall-put', handle: buffer.handle });
