@@ -6,7 +6,8 @@
 // - Every change to the queue is one script call, atomic on the server; this class keeps only
 //   per-handle state: the leases it holds, its FIFO of plain gets for taskDone(), its waiters.
 // - A put is identified by the id of its first item; a script call resent after a dropped
-//   connection finds that id and reports the put done instead of doing it twice.
+//   connection finds that id and reports the put done instead of doing it twice. A get call is
+//   identified by its own id (the lease token of what it takes); a resent one gets the same leases.
 // - A put or get that ends by timeout or abort ends only between script calls, after its waiter
 //   was withdrawn (PASS): a put that failed never appears later, a get that failed took nothing
 //   (items that arrive for a get that gave up meanwhile are handed back at once: takers.ts).
@@ -63,6 +64,7 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
   /** Plain gets not yet marked done, oldest first (what taskDone() acknowledges). */
   readonly #unacked: { id: string; token: string }[] = [];
   #nextPut = 0;
+  #nextGet = 0;
   #closed = false;
 
   private constructor(redis: Redis, options: Resolved<T>) {
@@ -268,6 +270,8 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
   /** One GET script call for the coalesced gets of this handle (takers.ts). */
   async #fetch(want: number, entry: string, retry: boolean): Promise<Fetched<Lease<T>>> {
     for (;;) {
+      // A new id for each call: a resend of this call (after a dropped connection) gets the same leases.
+      const getId = `${this.#handle}:${(this.#nextGet++).toString(36)}`;
       const reply = (await this.#callBuffer(
         'cvGet',
         entry,
@@ -275,7 +279,8 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
         want,
         this.#leaseMs,
         this.#maxAttempts,
-        this.#handle,
+        getId,
+        this.#leases.held.size,
       )) as (number | Buffer | null)[];
       if (reply[0] === -1) return { kind: 'closed' };
       if (reply[0] === 0) {

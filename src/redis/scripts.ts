@@ -80,10 +80,12 @@ local function wake_all(key)
 end
 
 -- n items left the count join() waits for.
+-- On a closed queue, every waiting get looks again: the lease it waited for may be the last.
 local function finished(n)
   if n == 0 then return end
   local left = redis.call('HINCRBY', META, 'unfinished', -n)
   if left <= 0 then wake_all(JW) end
+  if redis.call('HGET', META, 'closed') == '1' then wake_all(GW) end
 end
 
 -- Registers a waiter that found nothing to do: at the back, or at the front when it was woken
@@ -104,6 +106,7 @@ return {ARGV[2], ARGV[3], ARGV[4], '0'}
 
 /**
  * PUT: ARGV waiterEntry ('' = do not wait), retry, dedupeMs, then id, payload pairs (all or none).
+ * A put call is known by its first id (kept in PUTIDS for dedupeMs): a resent call finds it.
  * Returns 1 put, 2 already put by an earlier try of the same call, 0 no room (waiter registered),
  * -1 closed.
  */
@@ -118,15 +121,11 @@ if redis.call('LLEN', ITEMS) + n > tonumber(redis.call('HGET', META, 'capacity')
   return 0
 end
 local now = now_ms()
-local ids, stamps = {}, {}
-for i = 5, #ARGV, 2 do
-  ids[#ids + 1] = ARGV[i]
-  stamps[#stamps + 1] = now
-  stamps[#stamps + 1] = ARGV[i]
-end
+local ids = {}
+for i = 5, #ARGV, 2 do ids[#ids + 1] = ARGV[i] end
 redis.call('HSET', DATA, unpack(ARGV, 5))
 redis.call('RPUSH', ITEMS, unpack(ids))
-redis.call('ZADD', PUTIDS, unpack(stamps))
+redis.call('ZADD', PUTIDS, now, ARGV[5])
 redis.call('ZREMRANGEBYSCORE', PUTIDS, '-inf', now - tonumber(ARGV[4]))
 redis.call('HINCRBY', META, 'unfinished', n)
 wake_getters(n)
@@ -134,25 +133,40 @@ return 1
 `;
 
 /**
- * GET: ARGV waiterEntry, retry, max, leaseMs, maxAttempts, handle.
+ * GET: ARGV waiterEntry, retry, max, leaseMs, maxAttempts, getId, mine.
  * Returns {1, token, id, payload, attempt, ...}, {0, ms until the next lease runs out or -1}
  * (waiter registered), or {-1} closed and drained. Expired leases come first, with attempt + 1;
  * one that has used up its attempts goes to the dead-letter list instead.
+ * - getId ('<handle>:<n>', new for each call, the same when the client resends it after a dropped
+ *   connection) is the lease token of what it takes, and the ids taken are kept under got:<getId>
+ *   for one lease period: a resent call returns the same leases instead of taking more.
+ * - A closed queue is drained when nothing is buffered and no live lease is held by another
+ *   handle (mine = leases the calling handle holds; it would wait for itself): a live lease may
+ *   run out and its item come back, so the get waits for it (woken by ack, release, bury).
  */
 export const GET = `${PRELUDE}
 local entry, retry = ARGV[2], ARGV[3]
+local token = ARGV[7]
+local record = P .. 'got:' .. token
+local before = redis.call('LRANGE', record, 0, -1)
+if #before > 0 then
+  local reply = {1, token}
+  for _, id in ipairs(before) do
+    if redis.call('HGET', HOLDER, id) == token then
+      reply[#reply + 1] = id
+      reply[#reply + 1] = redis.call('HGET', DATA, id) or false
+      reply[#reply + 1] = tonumber(redis.call('HGET', ATTEMPTS, id) or '1')
+    end
+  end
+  return reply
+end
 if retry == '1' and entry ~= '' then redis.call('LREM', GW, 1, entry) end
 local max = tonumber(ARGV[4])
 local now = now_ms()
 local deadline = now + tonumber(ARGV[5])
 local max_attempts = tonumber(ARGV[6])
-local token = false
 local out = {}
 local got = 0
-local function lease_token()
-  if not token then token = ARGV[7] .. ':' .. redis.call('HINCRBY', META, 'seq', 1) end
-  return token
-end
 local expired = redis.call('ZRANGEBYSCORE', LEASED, '-inf', now, 'LIMIT', 0, max)
 local dead = 0
 for _, id in ipairs(expired) do
@@ -166,7 +180,7 @@ for _, id in ipairs(expired) do
   else
     redis.call('HSET', ATTEMPTS, id, attempt)
     redis.call('ZADD', LEASED, deadline, id)
-    redis.call('HSET', HOLDER, id, lease_token())
+    redis.call('HSET', HOLDER, id, token)
     out[#out + 1] = id
     out[#out + 1] = redis.call('HGET', DATA, id) or false
     out[#out + 1] = attempt
@@ -179,12 +193,11 @@ if got < max then
   if ids then
     local payloads = redis.call('HMGET', DATA, unpack(ids))
     local z, h = {}, {}
-    local t = lease_token()
     for i, id in ipairs(ids) do
       z[#z + 1] = deadline
       z[#z + 1] = id
       h[#h + 1] = id
-      h[#h + 1] = t
+      h[#h + 1] = token
       out[#out + 1] = id
       out[#out + 1] = payloads[i]
       out[#out + 1] = 1
@@ -197,10 +210,16 @@ if got < max then
 end
 if got > 0 then
   local reply = {1, token}
+  local taken = {}
   for i = 1, #out do reply[i + 2] = out[i] end
+  for i = 1, #out, 3 do taken[#taken + 1] = out[i] end
+  redis.call('RPUSH', record, unpack(taken))
+  redis.call('PEXPIRE', record, ARGV[5])
   return reply
 end
-if redis.call('HGET', META, 'closed') == '1' then return {-1} end
+if redis.call('HGET', META, 'closed') == '1' and redis.call('ZCARD', LEASED) <= tonumber(ARGV[8]) then
+  return {-1}
+end
 register(GW, entry, retry)
 local first = redis.call('ZRANGE', LEASED, 0, 0, 'WITHSCORES')
 if first[2] then return {0, math.max(0, tonumber(first[2]) - now)} end
