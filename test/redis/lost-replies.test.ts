@@ -42,7 +42,12 @@ describeWithRedis('RedisBuffer calls whose reply is lost', () => {
 
   it('a get whose reply is lost to CLIENT KILL gets the same lease back when it is resent', async () => {
     const leaseMs = 10_000; // far beyond the get's timeout: a redelivery cannot rescue the test
-    const producer = await RedisBuffer.open<number>({ url: server.url, name: 'lost-get', capacity: 4, leaseMs });
+    const producer = await RedisBuffer.open<number>({
+      url: server.url,
+      name: 'lost-get',
+      capacity: 4,
+      leaseMs,
+    });
     const consumer = await RedisBuffer.open<number>({
       url: server.url,
       name: 'lost-get',
