@@ -4,8 +4,9 @@
 // clients, counted client-side) and `serverCommands` per item (INFO total_commands_processed,
 // which also counts the commands run inside scripts).
 //
-//   node bench/cases/redis.js [N]   one sample of every case, with commands per item and the
-//                                   wake-up latency (p50/p90 from a put to the blocked get's return)
+//   node bench/cases/redis.js [N] [GROUP]   one sample of every case (of the groups whose id contains
+//                                   GROUP), with commands per item and the wake-up latency (p50/p90
+//                                   from a put to the blocked get's return)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -425,7 +426,8 @@ async function wakeLatency(samples) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const scale = Number(process.argv[2] ?? 1);
-  for (const group of groups) {
+  const only = process.argv[3]; // e.g. 'awaited': only the groups whose id contains it
+  for (const group of groups.filter((g) => only === undefined || g.id.includes(only))) {
     for (const [name, spec] of Object.entries(group.cases)) {
       const n = Math.round(spec.items[0] * scale);
       const r = await spec.run(n);

@@ -45,6 +45,16 @@ export class Takers<L> {
     private readonly maxBatch: number,
   ) {}
 
+  /** Whether no get is waiting or being served now. */
+  get idle(): boolean {
+    return this.#list.length === 0;
+  }
+
+  /** Makes a waiting pump look again (items arrived by another path: the fetch-ahead of an ack). */
+  poke(): void {
+    this.#changed.abort();
+  }
+
   /** 1..max leases; undefined only for a try that found nothing. */
   take(max: number, deadline: Deadline, tryOnly: boolean): Promise<L[] | undefined> {
     return new Promise((resolve, reject) => {
