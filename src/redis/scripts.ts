@@ -246,13 +246,15 @@ return {0, -1}
  * consumer's next get is served without a round trip: ack-and-fetch-next in one call).
  */
 export const ACK = `${PRELUDE}${TAKE}
-local mine, flags = {}, {}
-for i = 6, #ARGV, 2 do
-  if redis.call('HGET', HOLDER, ARGV[i]) == ARGV[i + 1] then
-    mine[#mine + 1] = ARGV[i]
-    flags[#flags + 1] = 1
+local mine, flags, asked = {}, {}, {}
+for i = 6, #ARGV, 2 do asked[#asked + 1] = ARGV[i] end
+local holders = #asked > 0 and redis.call('HMGET', HOLDER, unpack(asked)) or {}
+for k, id in ipairs(asked) do
+  if holders[k] == ARGV[5 + 2 * k] then
+    mine[#mine + 1] = id
+    flags[k] = 1
   else
-    flags[#flags + 1] = 0
+    flags[k] = 0
   end
 end
 if #mine > 0 then
