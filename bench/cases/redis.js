@@ -115,12 +115,19 @@ function onRedis(body) {
       sent = 0;
       const result = await body(redis, n);
       const seconds = (performance.now() - result.t0) / 1000;
-      const serverCommands = (await redis.serverCommands()) - before - 1;
+      const serverCommands = ((await redis.serverCommands()) - before - 1) / n;
+      const roundTrips = result.roundTrips ?? sent / n;
       return {
         ...result,
         seconds,
-        roundTrips: result.roundTrips ?? sent / n,
-        serverCommands: serverCommands / n,
+        roundTrips,
+        serverCommands,
+        // Shown beside the rate by `npm run bench` (medians over rounds).
+        details: {
+          'round trips/item': roundTrips,
+          'server commands/item': serverCommands,
+          ...result.details,
+        },
       };
     } finally {
       await redis.stop();
@@ -348,7 +355,14 @@ const mismatch = onRedis(async ({ url, port }, n) => {
   await Promise.all([...producers, consumer].map((queue) => queue.disconnect()));
   watcher.disconnect();
   if (max > capacity) throw new Error(`size ${max} went above the capacity ${capacity}`);
-  return { count, sum, t0, maxSize: max, producerWakeUps: wakeUps / n };
+  return {
+    count,
+    sum,
+    t0,
+    maxSize: max,
+    producerWakeUps: wakeUps / n,
+    details: { 'max size': max, 'producer wake-ups/item': wakeUps / n },
+  };
 });
 
 export const groups = [
