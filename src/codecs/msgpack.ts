@@ -34,7 +34,9 @@ export function msgpack<T = unknown>(options?: MsgpackOptions): Codec<T> {
   }
   const settings = { useRecords, mapsAsObjects: !mapsAsMaps, moreTypes: true };
   const packr = new Packr(settings);
-  const unpackr = new Unpackr(settings);
+  // copyBuffers: binary data decodes as its own copy, never a view of the bytes handed to decode
+  // (which share their memory with other items' bytes: see Codec.decode).
+  const unpackr = new Unpackr({ ...settings, copyBuffers: true });
   return {
     // pack() returns a view into a block that later calls do not overwrite (a new block is taken
     // when one fills), so a batch's encoded items stay valid until they are copied into slots.

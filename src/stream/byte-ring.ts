@@ -177,7 +177,8 @@ export class ByteRing {
     if (from === bytes.length) return;
     const deadline = new Deadline(options);
     for (;;) {
-      if (!this.#sleep.waitSync(WRITER, this.#canWrite(bytes.length - from), deadline)) {
+      const want = this.#wantFree(bytes.length - from, false);
+      if (!this.#sleep.waitSync(WRITER, this.#canWrite(want), deadline, want)) {
         throw writeTimeout(deadline, 'ByteRing.writeSync', from);
       }
       from = this.#writeSome(bytes, from);
@@ -195,7 +196,8 @@ export class ByteRing {
     this.#writing = true;
     try {
       for (;;) {
-        if (!(await this.#sleep.waitAsync(WRITER, this.#canWrite(bytes.length - from), deadline))) {
+        const want = this.#wantFree(bytes.length - from, true);
+        if (!(await this.#sleep.waitAsync(WRITER, this.#canWrite(want), deadline, want))) {
           throw writeTimeout(deadline, 'ByteRing.write', from);
         }
         from = this.#writeSome(bytes, from);
@@ -240,9 +242,21 @@ export class ByteRing {
     }
   }
 
-  /** The writer's wait condition for the rest of a write of `left` bytes. */
-  #canWrite(left: number): () => boolean {
-    const need = left <= this.#capacity ? left : this.#piece;
+  /**
+   * The free bytes a writer waits for, with `left` bytes to write: all of them if they fit, else a
+   * piece (a quarter of the ring). An async writer waits for at least a piece even for a short
+   * write: each of its wake-ups costs an event-loop turn (and, on a busy machine, up to
+   * milliseconds before its thread runs), so it lets the reader free a quarter of the ring
+   * before it is woken, then writes what it has queued in one go, rather than waking on every read.
+   */
+  #wantFree(left: number, async: boolean): number {
+    const piece = this.#piece;
+    if (left > this.#capacity) return piece;
+    return async && left < piece ? piece : left;
+  }
+
+  /** The writer's wait condition: `need` bytes free (at most the capacity), or STATE changed. */
+  #canWrite(need: number): () => boolean {
     const i32 = this.#i32;
     const capacity = this.#capacity;
     return () =>
@@ -305,7 +319,7 @@ export class ByteRing {
       const n = this.#readSome(into);
       if (n !== NOT_YET) return n === END ? 0 : n;
       deadline ??= new Deadline(options);
-      if (!this.#sleep.waitSync(READER, this.#canRead(), deadline)) {
+      if (!this.#sleep.waitSync(READER, this.#canRead(), deadline, 1)) {
         throw deadline.timeoutError('ByteRing.readSync');
       }
     }
@@ -321,7 +335,7 @@ export class ByteRing {
     this.#reading = true;
     try {
       for (;;) {
-        if (!(await this.#sleep.waitAsync(READER, this.#canRead(), deadline))) {
+        if (!(await this.#sleep.waitAsync(READER, this.#canRead(), deadline, 1))) {
           throw deadline.timeoutError('ByteRing.read');
         }
         const again = this.#readSome(into);
@@ -409,7 +423,8 @@ export class ByteRing {
     into.set(u8.subarray(at, at + first), 0);
     if (first < n) into.set(u8.subarray(0, n - first), first);
     Atomics.store(i32, READ, (read + n) | 0); // free bytes [read, read + n) for the writer
-    this.#sleep.wake(WRITER);
+    // The writer's free bytes now: it does not move WRITE while it sleeps.
+    this.#sleep.wake(WRITER, capacity - ((Atomics.load(i32, WRITE) - read - n) | 0));
     return n;
   }
 

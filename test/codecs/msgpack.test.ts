@@ -33,6 +33,23 @@ describe('msgpack()', () => {
     expect(buffer.tryGet()).toEqual({ ok: true, value: { a: 1 } });
   });
 
+  it('hands back binary data that later gets do not overwrite (copies, not views of shared bytes)', () => {
+    const buffer = new BoundedBuffer<{ id: number; data: Uint8Array; floats: Float64Array }>({
+      capacity: 4,
+      codec: msgpack(),
+      slotBytes: 256,
+    });
+    const kept: { id: number; data: Uint8Array; floats: Float64Array }[] = [];
+    for (let id = 0; id < 3000; id++) {
+      buffer.putSync({ id, data: new Uint8Array(20).fill(id & 255), floats: new Float64Array([id, -id]) });
+      kept.push(buffer.getSync());
+    }
+    kept.forEach(({ id, data, floats }) => {
+      expect(data).toEqual(new Uint8Array(20).fill(id & 255));
+      expect([...floats]).toEqual([id, -id]);
+    });
+  });
+
   it('decodes maps as Maps when asked', () => {
     const codec = msgpack({ mapsAsMaps: true });
     expect(codec.decode(codec.encode({ a: 1 }))).toEqual(new Map([['a', 1]]));

@@ -167,6 +167,18 @@ describe('BoundedBuffer', () => {
       );
       expect(refusing.size).toBe(0);
     });
+
+    it("a custom codec's decode() may keep its bytes: later gets never overwrite them, small or large", () => {
+      const codec = { encode: (item: Uint8Array) => item, decode: (bytes: Uint8Array) => bytes };
+      const buffer = new BoundedBuffer<Uint8Array>({ capacity: 4, codec, slotBytes: 20_000 });
+      const kept: Uint8Array[] = [];
+      const sizeOf = (k: number) => (k % 50 === 0 ? 10_000 + k : 1 + (k % 300)); // some past a slab's share
+      for (let k = 0; k < 2000; k++) {
+        buffer.putSync(new Uint8Array(sizeOf(k)).fill(k & 255));
+        kept.push(buffer.getSync());
+      }
+      kept.forEach((bytes, k) => expect(bytes).toEqual(Buffer.alloc(sizeOf(k), k & 255)));
+    });
   });
 
   describe('handles', () => {

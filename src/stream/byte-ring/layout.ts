@@ -28,11 +28,11 @@ export const STATE = HEADER_WORDS + 3;
 export const WRITE = 16;
 /** Bytes read so far (mod 2^32); written (store) only by the reader. */
 export const READ = 32;
-/** 1 while the reader sleeps or is about to; written only by the reader. */
+/** Published bytes the reader sleeps for (0: not sleeping; sleep.ts); written only by the reader. */
 export const READER_WAITING = 48;
 /** What the reader sleeps on; bumped (add) by the writer, or by whoever changes STATE. */
 export const READER_SIGNAL = 49;
-/** 1 while the writer sleeps or is about to; written only by the writer. */
+/** Free bytes the writer sleeps for (0: not sleeping; sleep.ts); written only by the writer. */
 export const WRITER_WAITING = 64;
 /** What the writer sleeps on; bumped (add) by the reader, or by whoever changes STATE. */
 export const WRITER_SIGNAL = 65;

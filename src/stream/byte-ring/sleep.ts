@@ -1,14 +1,20 @@
 // How a ByteRing's writer and reader sleep and wake each other: one sleeper per side at most, so
-// each side has a WAITING flag and a SIGNAL word (an event count with a single sleeper, as in
-// src/sync/wait/event-count.ts):
-//   sleeper: seq = SIGNAL → WAITING = 1 → re-check → Atomics.wait(SIGNAL, seq) → WAITING = 0
-//   waker:   change WRITE, READ or STATE → if WAITING === 1: SIGNAL += 1, notify(SIGNAL)
-// All of these are sequentially consistent. Either the waker's load of WAITING sees 1, and then
-// its bump of SIGNAL follows the sleeper's read of seq (the wait returns at once or is notified),
-// or it sees 0, and then the sleeper's re-check follows the change and sees it. A notify is paid
-// only when the other side sleeps.
+// each side has a WAITING word and a SIGNAL word (an event count with a single sleeper, as in
+// src/sync/wait/event-count.ts). WAITING holds what the sleeper waits for: `want` bytes (free
+// ones for the writer, published ones for the reader), or 0 when it does not sleep.
+//   sleeper: seq = SIGNAL → WAITING = want → re-check → Atomics.wait(SIGNAL, seq) → WAITING = 0
+//   waker:   change WRITE, READ or STATE → if 0 < WAITING <= has: SIGNAL += 1, notify(SIGNAL)
+// where `has` is the bytes the sleeper's side has after the change (Infinity for a change of
+// STATE). All of these are sequentially consistent. Either the waker's load of WAITING sees
+// `want`, and then, if the change gave enough, its bump of SIGNAL follows the sleeper's read of
+// seq (the wait returns at once or is notified), or it sees 0, and then the sleeper's re-check
+// follows the change and sees it. A change that gives too little wakes no one: the sleeper's
+// re-check (has >= want) would fail too, and the change that gives enough sees WAITING and wakes
+// it. So a notify is paid only when the other side sleeps, and a writer that asks for a quarter of
+// the ring is woken once per quarter, not once per read.
 //
-// Invariant: WAITING === 1 ⇐ that side's thread sleeps on its SIGNAL, or is about to.
+// Invariant: WAITING > 0 ⇐ that side's thread sleeps on its SIGNAL, or is about to, until it
+// has WAITING bytes or STATE changes (its ready() tests exactly that).
 // Who writes: a side's WAITING only by that side's thread; its SIGNAL (add) by the other side, or
 // by whoever changes STATE.
 import { raceAbort } from '../../sync/wait/abort.js';
@@ -33,16 +39,23 @@ export class RingSleep {
     this.#i32 = i32;
   }
 
-  /** After a change the side may wait for: bumps its SIGNAL and notifies, only if it sleeps. */
-  wake(side: Side): void {
+  /**
+   * After a change the side may wait for, which leaves it `has` bytes (Infinity: a change of
+   * STATE): bumps its SIGNAL and notifies, only if it sleeps and wants no more than that.
+   */
+  wake(side: Side, has = Number.POSITIVE_INFINITY): void {
     const i32 = this.#i32;
-    if (Atomics.load(i32, side.waiting) === 0) return;
+    const want = Atomics.load(i32, side.waiting);
+    if (want === 0 || has < want) return;
     Atomics.add(i32, side.signal, 1);
     Atomics.notify(i32, side.signal);
   }
 
-  /** Blocks until `ready()` (true) or the deadline passes (false). */
-  waitSync(side: Side, ready: () => boolean, deadline: Deadline): boolean {
+  /**
+   * Blocks until `ready()` (true) or the deadline passes (false). `ready()` must be "STATE is not
+   * OPEN, or the side has at least `want` bytes", the test wake() makes.
+   */
+  waitSync(side: Side, ready: () => boolean, deadline: Deadline, want: number): boolean {
     deadline.throwIfAborted();
     const i32 = this.#i32;
     if (ready() || this.#spin(ready)) return true;
@@ -50,7 +63,7 @@ export class RingSleep {
       const remaining = deadline.remaining();
       if (remaining <= 0) return false;
       const seq = Atomics.load(i32, side.signal);
-      Atomics.store(i32, side.waiting, 1);
+      Atomics.store(i32, side.waiting, want);
       if (!ready()) Atomics.wait(i32, side.signal, seq, remaining);
       Atomics.store(i32, side.waiting, 0);
       if (ready()) return true;
@@ -58,7 +71,7 @@ export class RingSleep {
   }
 
   /** The async form of waitSync; rejects with `signal.reason` on abort. */
-  async waitAsync(side: Side, ready: () => boolean, deadline: Deadline): Promise<boolean> {
+  async waitAsync(side: Side, ready: () => boolean, deadline: Deadline, want: number): Promise<boolean> {
     const i32 = this.#i32;
     for (;;) {
       deadline.throwIfAborted();
@@ -66,7 +79,7 @@ export class RingSleep {
       const remaining = deadline.remaining();
       if (remaining <= 0) return false;
       const seq = Atomics.load(i32, side.signal);
-      Atomics.store(i32, side.waiting, 1);
+      Atomics.store(i32, side.waiting, want);
       if (!ready()) {
         const waited = Atomics.waitAsync(i32, side.signal, seq, remaining);
         // A pending waitAsync keeps nothing alive: hold the event loop meanwhile with a timer.

@@ -19,10 +19,34 @@ describe("ByteRing's sleeping", () => {
     expect(i32[WRITER.signal]).toBe(0);
   });
 
+  it('a wake with fewer bytes than the sleeper wants leaves it asleep; enough bytes, or a change of state, wake it', () => {
+    const i32 = words();
+    const sleep = new RingSleep(i32);
+    Atomics.store(i32, WRITER.waiting, 16); // the writer sleeps until 16 bytes are free
+    sleep.wake(WRITER, 15);
+    expect(i32[WRITER.signal]).toBe(0);
+    sleep.wake(WRITER, 16);
+    expect(i32[WRITER.signal]).toBe(1);
+    sleep.wake(WRITER); // a change of STATE
+    expect(i32[WRITER.signal]).toBe(2);
+  });
+
+  it('a Promise wait stores what it waits for in its WAITING word while it sleeps', async () => {
+    const i32 = words();
+    let ready = false;
+    const waiting = new RingSleep(i32).waitAsync(WRITER, () => ready, new Deadline({ timeout: 10_000 }), 48);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(Atomics.load(i32, WRITER.waiting)).toBe(48);
+    ready = true;
+    new RingSleep(i32).wake(WRITER, 48);
+    expect(await waiting).toBe(true);
+    expect(i32[WRITER.waiting]).toBe(0);
+  });
+
   it('a blocking wait that never becomes ready ends false at its deadline, flag lowered', () => {
     const i32 = words();
     const start = performance.now();
-    expect(new RingSleep(i32).waitSync(WRITER, () => false, new Deadline({ timeout: 20 }))).toBe(false);
+    expect(new RingSleep(i32).waitSync(WRITER, () => false, new Deadline({ timeout: 20 }), 1)).toBe(false);
     expect(performance.now() - start).toBeGreaterThanOrEqual(15);
     expect(i32[WRITER.waiting]).toBe(0);
   });
@@ -31,7 +55,7 @@ describe("ByteRing's sleeping", () => {
     const i32 = words();
     let ready = false;
     const start = performance.now();
-    const waiting = new RingSleep(i32).waitAsync(READER, () => ready, new Deadline({ timeout: 10_000 }));
+    const waiting = new RingSleep(i32).waitAsync(READER, () => ready, new Deadline({ timeout: 10_000 }), 1);
     setTimeout(() => {
       ready = true;
       new RingSleep(i32).wake(READER); // the writer's view
@@ -49,6 +73,7 @@ describe("ByteRing's sleeping", () => {
       READER,
       () => false,
       new Deadline({ timeout: 10_000, signal: controller.signal }),
+      1,
     );
     setTimeout(() => controller.abort(new Error('stop')), 10);
     await expect(waiting).rejects.toThrow('stop');
