@@ -177,7 +177,7 @@ describe('BoundedBuffer', () => {
         buffer.putSync(new Uint8Array(sizeOf(k)).fill(k & 255));
         kept.push(buffer.getSync());
       }
-      kept.forEach((bytes, k) => expect(bytes).toEqual(Buffer.alloc(sizeOf(k), k & 255)));
+      for (const [k, bytes] of kept.entries()) expect(bytes).toEqual(Buffer.alloc(sizeOf(k), k & 255));
     });
   });
 
