@@ -80,14 +80,7 @@ export function bindCodec<T>(
         decode: (bytes) => bytes,
       }) as unknown as SlotCodec<T>;
     case 'structured':
-      return new BytesCodec<unknown>(
-        data,
-        dataOffset,
-        slots,
-        stride,
-        slotBytes,
-        structuredSerializer(),
-      ) as SlotCodec<T>;
+      return new StructuredCodec(data, dataOffset, slots, stride, slotBytes) as SlotCodec<T>;
     case 'custom':
       return new BytesCodec<T>(data, dataOffset, slots, stride, slotBytes, custom!, true);
   }
@@ -307,5 +300,108 @@ class BytesCodec<T> extends VariableSlots<T> implements SlotCodec<T> {
   }
   decode(taken: unknown): T {
     return this.codec.decode(taken as Uint8Array);
+  }
+}
+
+/** The first byte of everything v8.serialize writes (its version tag); UTF-8 text never holds it. */
+const V8_TAG = 0xff;
+/** Plain data deeper than this, or arrays longer, go through v8.serialize. */
+const PLAIN_DEPTH = 32;
+const PLAIN_ARRAY = 64;
+/** The objects met while testing one item (cleared after each). */
+const met = new Set<object>();
+
+/**
+ * True if JSON.parse(JSON.stringify(value)) gives what structured cloning gives: the value is
+ * built only of strings, booleans, null, finite numbers other than -0, plain objects (prototype
+ * Object.prototype or null) and short dense arrays without extra properties, and reaches no
+ * object twice (structured cloning keeps shared references and cycles; JSON does not).
+ */
+function plainTree(value: unknown): boolean {
+  try {
+    return plain(value, 0);
+  } finally {
+    met.clear();
+  }
+}
+
+function plain(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value) && (value !== 0 || 1 / value > 0);
+    case 'object': {
+      if (value === null) return true;
+      if (depth >= PLAIN_DEPTH || met.has(value)) return false;
+      met.add(value);
+      const prototype = Object.getPrototypeOf(value);
+      if (Array.isArray(value)) {
+        const length = value.length;
+        if (prototype !== Array.prototype || length > PLAIN_ARRAY) return false;
+        for (let i = 0; i < length; i++) {
+          if (!(i in value) || !plain(value[i], depth + 1)) return false;
+        }
+        return Object.keys(value).length === length;
+      }
+      if (prototype !== Object.prototype && prototype !== null) return false;
+      for (const key in value) {
+        if (!plain((value as Record<string, unknown>)[key], depth + 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return false; // undefined, bigint, symbol, function
+  }
+}
+
+/**
+ * 'structured': what Node's structured serializer (node:v8) keeps, as postMessage does. Plain
+ * data (plainTree) is stored as JSON text, which encodes and decodes several times faster than
+ * v8.serialize and deserialize for small items and comes back the same; anything else (undefined,
+ * NaN, -0, Date, Map, typed arrays, class instances, shared references…) as v8.serialize's bytes.
+ * A slot tells them apart by its first byte (V8_TAG). A getter in a plain object runs twice on
+ * the JSON path (once to test the value, once to encode it).
+ */
+class StructuredCodec extends VariableSlots<unknown> implements SlotCodec<unknown> {
+  readonly #v8 = structuredSerializer();
+
+  prepare(item: unknown): string | Uint8Array {
+    if (plainTree(item)) {
+      const text = JSON.stringify(item);
+      if (text.length * 3 > this.slotBytes) {
+        const size = Buffer.byteLength(text, 'utf8');
+        if (size > this.slotBytes) throw new ItemTooLargeError(size, this.slotBytes, item);
+      }
+      return text;
+    }
+    const encoded = this.#v8.encode(item);
+    if (encoded.byteLength > this.slotBytes)
+      throw new ItemTooLargeError(encoded.byteLength, this.slotBytes, item);
+    return encoded;
+  }
+  write(slot: number, prepared: unknown): void {
+    const start = this.start(slot);
+    if (typeof prepared === 'string') {
+      this.setLength(slot, this.bytes.write(prepared, start, this.slotBytes, 'utf8'));
+    } else {
+      this.bytes.set(prepared as Uint8Array, start);
+      this.setLength(slot, (prepared as Uint8Array).byteLength);
+    }
+  }
+  take(slot: number): string | Uint8Array {
+    const start = this.start(slot);
+    const end = start + this.length(slot);
+    // Copy out (a string, or bytes): the slot is reused as soon as it is released.
+    if (this.bytes[start] === V8_TAG) return new Uint8Array(this.bytes.subarray(start, end));
+    return this.bytes.toString('utf8', start, end);
+  }
+  /** Decodes what take() copied out, or a stored item's bytes (RedisBuffer). */
+  decode(taken: unknown): unknown {
+    if (typeof taken === 'string') return JSON.parse(taken);
+    const bytes = taken as Uint8Array;
+    if (bytes[0] === V8_TAG) return this.#v8.decode(bytes);
+    return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
   }
 }

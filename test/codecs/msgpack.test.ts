@@ -34,12 +34,13 @@ describe('msgpack()', () => {
   });
 
   it('hands back binary data that later gets do not overwrite (copies, not views of shared bytes)', () => {
-    const buffer = new BoundedBuffer<{ id: number; data: Uint8Array; floats: Float64Array }>({
+    type Item = { id: number; data: Uint8Array; floats: Float64Array };
+    const buffer = new BoundedBuffer<Item>({
       capacity: 4,
-      codec: msgpack(),
+      codec: msgpack<Item>(),
       slotBytes: 256,
     });
-    const kept: { id: number; data: Uint8Array; floats: Float64Array }[] = [];
+    const kept: Item[] = [];
     for (let id = 0; id < 3000; id++) {
       buffer.putSync({ id, data: new Uint8Array(20).fill(id & 255), floats: new Float64Array([id, -id]) });
       kept.push(buffer.getSync());

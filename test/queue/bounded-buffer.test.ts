@@ -122,6 +122,44 @@ describe('BoundedBuffer', () => {
       expect(other.getManySync(10)).toEqual([...items]);
     });
 
+    it("'structured' gives back what structuredClone gives, whether an item takes its JSON path or v8's", () => {
+      const shared = { s: 1 };
+      const cyclic: Record<string, unknown> = { name: 'loop' };
+      cyclic.self = cyclic;
+      const withExtra = Object.assign([1, 2], { extra: 'kept' });
+      const nullProto = Object.assign(Object.create(null), { a: 1 });
+      const deep = JSON.parse(`${'['.repeat(40)}1${']'.repeat(40)}`);
+      const items: unknown[] = [
+        { id: 1, payload: 'x'.repeat(32), nested: { list: [1, 'two', true, null, { three: 3.5 }] } },
+        'a string \ud800 with a lone surrogate',
+        42,
+        -0,
+        Number.NaN,
+        { a: undefined, b: Number.POSITIVE_INFINITY },
+        // biome-ignore lint/suspicious/noSparseArray: a hole is what is tested
+        [1, , 3],
+        withExtra,
+        nullProto,
+        JSON.parse('{"__proto__": {"polluted": true}}'),
+        { twice: [shared, shared] },
+        cyclic,
+        deep,
+        Array.from({ length: 100 }, (_, k) => k),
+        { when: new Date(5), bytes: new Uint8Array([1, 2]) },
+      ];
+      const buffer = new BoundedBuffer<unknown>({ capacity: 32, codec: 'structured', slotBytes: 4096 });
+      buffer.putManySync(items);
+      const got = buffer.getManySync(32);
+      expect(got).toHaveLength(items.length);
+      for (const [k, item] of items.entries()) expect(got[k]).toStrictEqual(structuredClone(item));
+      const twice = (got[10] as { twice: object[] }).twice;
+      expect(twice[0]).toBe(twice[1]); // a shared reference stays shared
+      const loop = got[11] as Record<string, unknown>;
+      expect(loop.self).toBe(loop);
+      expect(Object.getPrototypeOf(got[8])).toBe(Object.prototype);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+
     it('an item larger than slotBytes throws ItemTooLargeError with its size and the limit, and writes nothing', () => {
       const buffer = new BoundedBuffer<string>({ capacity: 2, codec: 'string', slotBytes: 8 });
       const error = (() => {
