@@ -13,9 +13,11 @@ export interface NodeWritableOptions {
 
 export interface NodeReadableOptions {
   /**
-   * Largest chunk pushed, and the Readable's highWaterMark (default 256 KiB, or the ring's
-   * capacity if smaller). Larger chunks pay the stream machinery less often per byte: measured
-   * single-threaded (CPU time), 256 KiB chunks moved about 1.7x the bytes of 64 KiB ones.
+   * Largest chunk pushed (default 256 KiB, or the ring's capacity if smaller). Larger chunks pay
+   * the stream machinery less often per byte: measured single-threaded (CPU time), 256 KiB chunks
+   * moved about 1.7x the bytes of 64 KiB ones. The Readable itself buffers one chunk at most (its
+   * highWaterMark is 1 byte): the ring is the buffer, and a Readable holding several chunks hands
+   * a reader of read() their concatenation, one more copy of every byte.
    */
   chunkSize?: number;
 }
@@ -76,7 +78,7 @@ export function nodeReadable(ring: ByteRing, options?: NodeReadableOptions): Rea
   const { chunkSize = Math.min(DEFAULT_CHUNK, ring.capacity) } = checkOptions(options);
   checkInteger('chunkSize', chunkSize, 1, 2 ** 30);
   return new Readable({
-    highWaterMark: chunkSize,
+    highWaterMark: 1,
     read() {
       // What is there now goes at once; otherwise wait for the writer without blocking the thread.
       const ready = Math.min(ring.available, chunkSize);

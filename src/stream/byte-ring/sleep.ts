@@ -73,6 +73,12 @@ export class RingSleep {
   /** The async form of waitSync; rejects with `signal.reason` on abort. */
   async waitAsync(side: Side, ready: () => boolean, deadline: Deadline, want: number): Promise<boolean> {
     const i32 = this.#i32;
+    // A short spin first, as waitSync does (at most MAX_SPINS checks, some microseconds of the
+    // event loop): a wake-up through Atomics.waitAsync costs an event-loop turn, and on a busy
+    // machine up to milliseconds before this thread runs again, which is what limited the
+    // stream adapters while the other side was still writing or reading.
+    deadline.throwIfAborted();
+    if (ready() || this.#spin(ready)) return true;
     for (;;) {
       deadline.throwIfAborted();
       if (ready()) return true;
