@@ -143,6 +143,13 @@ export const groups = [
         run: bufferPair('objects-msgpack', { buffer: { codec: msgpack(), slotBytes: 128 } }),
         items: [30_000, 300_000],
       },
+      'conveyor BoundedBuffer codec msgpack(), putManySync/getManySync of 64': {
+        run: bufferPair('objects-msgpack', {
+          buffer: { codec: msgpack(), slotBytes: 128 },
+          data: { batch: 64 },
+        }),
+        items: [30_000, 300_000],
+      },
       "conveyor BoundedBuffer codec 'json'": {
         run: bufferCase({ codec: 'json', shape: 'object' }),
         items: [30_000, 300_000],

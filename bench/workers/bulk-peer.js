@@ -126,12 +126,39 @@ const kinds = {
   async 'objects-msgpack'() {
     const { BoundedBuffer } = await import('../../dist/index.js');
     const { msgpack } = await import('../../dist/codecs/msgpack.js');
-    const { handle, from, n } = workerData;
+    const { handle, from, n, batch = 1 } = workerData;
     const buffer = BoundedBuffer.from(handle, { codec: msgpack() });
     if (role === 'producer') {
+      if (batch > 1) {
+        return () => {
+          for (let i = from; i < from + n; i += batch) {
+            const items = [];
+            for (let k = i; k < Math.min(i + batch, from + n); k++) items.push({ id: k, payload: PAYLOAD });
+            buffer.putManySync(items, BOUND);
+          }
+          return {};
+        };
+      }
       return () => {
         for (let i = from; i < from + n; i++) buffer.putSync({ id: i, payload: PAYLOAD }, BOUND);
         return {};
+      };
+    }
+    if (batch > 1) {
+      return () => {
+        let count = 0;
+        let sum = 0;
+        for (;;) {
+          let items;
+          try {
+            items = buffer.getManySync(batch, BOUND);
+          } catch (error) {
+            if (error?.code === 'ERR_QUEUE_CLOSED') return { count, sum };
+            throw error;
+          }
+          for (const item of items) sum += item.id;
+          count += items.length;
+        }
       };
     }
     return () => {

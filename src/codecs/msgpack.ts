@@ -37,10 +37,22 @@ export function msgpack<T = unknown>(options?: MsgpackOptions): Codec<T> {
   // copyBuffers: binary data decodes as its own copy, never a view of the bytes handed to decode
   // (which share their memory with other items' bytes: see Codec.decode).
   const unpackr = new Unpackr({ ...settings, copyBuffers: true });
+  // A BoundedBuffer hands decode() copies carved from one larger Buffer (codec.ts, Slab). msgpackr
+  // reads a source through a DataView it caches on the source object, so each new view costs a
+  // DataView and a new property; reading the whole Buffer from `start` to `end` reuses one.
+  let whole: Buffer | undefined;
+  const range = { start: 0, end: 0 };
   return {
     // pack() returns a view into a block that later calls do not overwrite (a new block is taken
     // when one fills), so a batch's encoded items stay valid until they are copied into slots.
     encode: (item: T) => packr.pack(item),
-    decode: (bytes: Uint8Array) => unpackr.unpack(bytes) as T,
+    decode: (bytes: Uint8Array) => {
+      const buffer = bytes.buffer;
+      if (buffer instanceof SharedArrayBuffer) return unpackr.unpack(bytes) as T;
+      if (whole?.buffer !== buffer) whole = Buffer.from(buffer);
+      range.start = bytes.byteOffset;
+      range.end = bytes.byteOffset + bytes.byteLength;
+      return unpackr.unpack(whole, range) as T;
+    },
   };
 }
