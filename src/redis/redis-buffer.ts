@@ -32,7 +32,7 @@ import {
   type Resolved,
   resolve,
 } from './options.js';
-import { Stash } from './prefetch.js';
+import { STASH_MS, Stash } from './prefetch.js';
 import { type DeadListReply, deadLetterList, decodeDiscarded } from './replies.js';
 import { SCRIPTS, type ScriptName } from './scripts.js';
 import { type Fetched, Takers } from './takers.js';
@@ -283,23 +283,45 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
    */
   async #ackAndFetch(pairs: string[]): Promise<number[]> {
     const want = this.#prefetch && this.#stash.size === 0 && this.#takers.idle ? this.#lastMax : 0;
-    const reply = (await this.#callBuffer(
+    const entry = want > 0 ? (this.#takeWaiter ??= this.#hub.waiter('gw')).entry : '';
+    const sent = this.#callBuffer(
       'cvAck',
       want,
       this.#leaseMs,
       this.#maxAttempts,
       want > 0 ? this.#getId() : '',
+      entry,
+      this.#leases.held.size,
       ...pairs,
-    )) as (number | Buffer | null)[];
-    const n = reply[0] as number;
-    if (reply.length > n + 1) {
-      const leases = await this.#accept(reply.slice(n + 1));
-      if (leases.length > 0) {
-        this.#stash.add(leases);
-        this.#takers.poke(); // a get that started during this call looks again
+    ) as Promise<(number | Buffer | null)[]>;
+    const outcome = sent.then(async (reply) => {
+      const n = reply[0] as number;
+      const rest = reply.slice(n + 1);
+      if (rest[0] === 1) {
+        const leases = await this.#accept(rest);
+        if (leases.length > 0) this.#stash.add(leases);
+      } else if (rest[0] === 0) {
+        // Nothing to fetch: the ack registered this handle's get waiter, for the next get to use.
+        const ms = rest[1] as number;
+        this.#takers.arm(entry, ms < 0 ? Number.POSITIVE_INFINITY : ms + 5);
+        setTimeout(() => this.#disarm(), STASH_MS).unref();
       }
-    }
-    return reply.slice(1, n + 1) as number[];
+      return reply.slice(1, n + 1) as number[];
+    });
+    if (want > 0)
+      this.#takers.expect(
+        outcome.then(
+          () => {},
+          () => {},
+        ),
+      );
+    return outcome;
+  }
+
+  /** Withdraws the get waiter an ack registered if no get has used it. */
+  #disarm(): void {
+    const entry = this.#takers.disarm();
+    if (entry !== undefined) void this.#call('cvPass', 'gw', entry).catch(() => {});
   }
 
   /** Hands back items fetched ahead that no get took: delivered next, their attempt unchanged. */
@@ -510,6 +532,7 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
    */
   async disconnect(): Promise<void> {
     this.#leases.stop();
+    this.#disarm();
     this.#hub.stop();
     try {
       await this.#stash.drain();
