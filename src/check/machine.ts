@@ -21,6 +21,7 @@ import {
   hasResult,
   indexOf,
   itemName,
+  itemOf,
   Layout,
   MAX_ITEMS_PER_PRODUCER,
   type MemoryView,
@@ -291,6 +292,15 @@ export class Machine {
       case OP.ADD:
         state[addr] = (state[addr] + step.a) | 0;
         break;
+      case OP.OR:
+        result = state[addr];
+        state[addr] = result | step.a;
+        break;
+      case OP.REFUSE: {
+        const problem = this.#refuse(state, t, step.a, step.b);
+        if (problem !== undefined) return problem;
+        break;
+      }
       case OP.AWAIT_EQ:
       case OP.AWAIT_NE:
         break;
@@ -360,7 +370,7 @@ export class Machine {
       return this.#problem(
         'duplicate',
         t,
-        `${this.#name(t)} takes ${itemName(item)}, which was already taken`,
+        `${this.#name(t)} takes ${itemName(item)}, which was already taken (or its put refused)`,
       );
     }
     state[this.consumedBase + p] = consumed | bit;
@@ -374,6 +384,25 @@ export class Machine {
         );
       }
       state[at] = k + 1;
+    }
+    return undefined;
+  }
+
+  /** Accounts for `count` items from `item` whose put was refused: none may have been taken. */
+  #refuse(state: Int32Array, t: number, item: number, count: number): Problem | undefined {
+    const p = producerOf(item);
+    if (p >= this.producers) return undefined;
+    for (let k = indexOf(item); k < indexOf(item) + count; k++) {
+      const bit = 1 << k;
+      const consumed = state[this.consumedBase + p];
+      if ((consumed & bit) !== 0) {
+        return this.#problem(
+          'duplicate',
+          t,
+          `${this.#name(t)}'s put of ${itemName(itemOf(p, k))} was refused, but the item was taken`,
+        );
+      }
+      state[this.consumedBase + p] = consumed | bit;
     }
     return undefined;
   }
@@ -491,6 +520,7 @@ export class Machine {
       case OP.CAS:
         return `${step.text} (${result === step.a ? 'swapped' : `failed: it held ${result}`})`;
       case OP.EXCHANGE:
+      case OP.OR:
         return `${step.text} (held ${result})`;
       case OP.WAIT:
         return result === 1 ? `${step.text}: asleep` : `${step.text}: not-equal`;
