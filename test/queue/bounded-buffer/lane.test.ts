@@ -5,11 +5,13 @@ import { threadId, type Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import {
   BoundedBuffer,
+  BufferCorruptedError,
   LaneRoleError,
   QueueClosedError,
   type RecoveryReport,
   TimeoutError,
 } from '../../../src/index.js';
+import { HEAD, TAIL } from '../../../src/queue/bounded-buffer/layout.js';
 import { exited, firstMessage, startWorker } from '../../helpers/worker.js';
 import { int32Codec } from '../../tooling/stall-codec.js';
 import type { LaneJob, Mode } from '../../workers/lane-actor.js';
@@ -286,6 +288,16 @@ describe('BoundedBuffer lane ({ producers: 1, consumers: 1 })', () => {
         .join(),
     );
   }, 30_000);
+
+  it('a lane whose TAIL or HEAD was overwritten throws BufferCorruptedError instead of handing out garbage', () => {
+    const tail = new BoundedBuffer({ capacity: 4, ...LANE });
+    new Int32Array(tail.handle.memory)[TAIL] = 3 + 8 * 5; // five laps ahead of HEAD
+    expect(() => tail.tryGet()).toThrow(BufferCorruptedError);
+    const head = new BoundedBuffer({ capacity: 4, ...LANE });
+    head.putSync(1);
+    new Int32Array(head.handle.memory)[HEAD] = 6; // slot 6 of a ring of 4
+    expect(() => head.putManySync([2, 3, 4, 5])).toThrow(BufferCorruptedError);
+  });
 
   it('times out a put on a full lane and a get on an empty one, and aborts with the signal', async () => {
     const buffer = new BoundedBuffer({ capacity: 2, ...LANE });
