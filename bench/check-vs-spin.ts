@@ -1,5 +1,5 @@
 // States per second of `conveyor check` against Spin, on the same machine in the same run, and
-// (with --all) the full verdict cross-check: every seed variant at every mix of 1-2 producers,
+// (with --all) the full verdict cross-check: every three-semaphore variant at every mix of 1-2 producers,
 // 1-2 consumers, capacity 1-3 and 1-3 items.
 //
 //   node --import tsx bench/check-vs-spin.ts [--all]
@@ -24,14 +24,14 @@ const CONFIGS: ModelParams[] = [
 ];
 
 for (const params of CONFIGS) {
-  const label = `seed ${params.producers}p ${params.consumers}c capacity ${params.capacity}, ${params.items} items`;
+  const label = `three-semaphores ${params.producers}p ${params.consumers}c capacity ${params.capacity}, ${params.items} items`;
   let best = { states: 0, seconds: Infinity };
   for (let run = 0; run < 3; run++) {
-    const verdict = explore(buildModel('seed', params));
+    const verdict = explore(buildModel('three-semaphores', params));
     const seconds = verdict.stats.states / verdict.stats.statesPerSecond;
     if (seconds < best.seconds) best = { states: verdict.stats.states, seconds };
   }
-  const spin = runSpin('seed', params, { optimize: true });
+  const spin = runSpin('three-semaphores', params, { optimize: true });
   const ours = best.states / best.seconds;
   const theirs = spin.states / spin.seconds;
   console.log(label);

@@ -1,13 +1,14 @@
-// A model of ByteRing's publish protocol (src/stream/byte-ring.ts): one writer, one reader, the
-// bytes as items in a ring of `capacity` slots. It follows writeSync, readSync, close and the
-// "Sleeping" protocol step for step: every shared-memory access they make (an Atomics.load, store,
-// add, compareExchange, wait or notify, or a TypedArray.set / subarray copy of a byte) is one step
-// here, named after the function it is in.
+// A model of ByteRing's publish protocol (src/stream/byte-ring.ts; its sleeping is in
+// src/stream/byte-ring/sleep.ts): one writer, one reader, the bytes as items in a ring of
+// `capacity` slots. It follows writeSync, readSync, close and the sleeping protocol step for
+// step: every shared-memory access they make (an Atomics.load, store, add, compareExchange, wait
+// or notify, or a TypedArray.set / subarray copy of a byte) is one step here, named after the
+// function it is in.
 //
 // What is modelled: the writer writes its items in chunks of two (`writeSync` of 2 bytes, or 1 for
 // the last), all or nothing when a chunk fits in the ring, in pieces of at least a quarter of the
 // ring when it does not (capacity 1); then `close()`. The reader calls `readSync` with room for two
-// bytes until it returns 0 (the end). Both sleep through #waitSync with no deadline.
+// bytes until it returns 0 (the end). Both sleep through RingSleep.waitSync with no deadline.
 // What is not: abort() and cancel() (the same CAS on STATE and the same wakes as close()), the async
 // forms (the same checks and flags; they sleep with Atomics.waitAsync), timeouts, and the roles (a
 // CAS on an owner word before the first call). Each side's own index is a local here: only that
@@ -17,8 +18,9 @@
 // Broken variants, to show the checker finds what this design guards against:
 //   byte-ring-publish-first  #writeSome stores WRITE before it copies the bytes in
 //   byte-ring-wake-first     #writeSome looks for a sleeping reader before it publishes
-//   byte-ring-no-recheck     #waitSync sleeps without re-checking after raising its WAITING flag
+//   byte-ring-no-recheck     waitSync sleeps without re-checking after raising its WAITING flag
 
+import { ENDED, OPEN } from '../stream/byte-ring/layout.js';
 import { ModelError } from './errors.js';
 import { itemOf, type Model, type ModelParams, type Step, type ThreadContext } from './model.js';
 
@@ -35,8 +37,6 @@ export const BYTE_RING_VARIANTS: Readonly<Record<ByteRingVariant, string>> = {
   'byte-ring-no-recheck': 'ByteRing whose sleepers do not re-check after raising WAITING',
 };
 
-const OPEN = 0;
-const ENDED = 1;
 /** The writer's chunk, and the reader's `into.length`, in bytes (items). */
 const CHUNK = 2;
 
@@ -50,7 +50,7 @@ export function byteRingModel(variant: ByteRingVariant, params: ModelParams): Mo
   const piece = Math.max(1, capacity >> 2); // this.#piece = Math.max(1, capacity >> 2)
 
   /**
-   * #waitSync(side, ready): ready() first; then seq = SIGNAL, WAITING = 1, ready() again, and
+   * RingSleep.waitSync(side, ready): ready() first; then seq = SIGNAL, WAITING = 1, ready() again, and
    * Atomics.wait(SIGNAL, seq) only if still not ready; WAITING = 0; and again from the top.
    */
   function* waitSync(
@@ -71,7 +71,7 @@ export function byteRingModel(variant: ByteRingVariant, params: ModelParams): Mo
     }
   }
 
-  /** #wake(side): only if its WAITING flag is up, SIGNAL += 1 and notify. */
+  /** RingSleep.wake(side): only if its WAITING flag is up, SIGNAL += 1 and notify. */
   function* wake(t: ThreadContext, side: 'writer' | 'reader'): Generator<Step, void, number> {
     if ((yield t.read(`${side}Waiting`)) === 0) return; // if (Atomics.load(i32, side.waiting) === 0) return
     yield t.add(`${side}Signal`, 1); // Atomics.add(i32, side.signal, 1)
@@ -106,7 +106,7 @@ export function byteRingModel(variant: ByteRingVariant, params: ModelParams): Mo
       if (variant !== 'byte-ring-publish-first') yield t.write('write', written + n);
       written += n;
       made += n;
-      if (variant !== 'byte-ring-wake-first') yield* wake(t, 'reader'); // this.#wake(READER)
+      if (variant !== 'byte-ring-wake-first') yield* wake(t, 'reader'); // this.#sleep.wake(READER)
       return n;
     }
     /** #canWrite(left)'s closure: STATE !== OPEN, or room for what the write waits for. */
@@ -147,14 +147,14 @@ export function byteRingModel(variant: ByteRingVariant, params: ModelParams): Mo
       const available = (yield t.read('write')) - read; // Atomics.load(i32, WRITE) - read
       if (available === 0) {
         if (state === ENDED) return; // END: readSync returns 0
-        yield* waitSync(t, 'reader', canRead, [read]); // NOT_YET: this.#waitSync(READER, this.#canRead(), deadline)
+        yield* waitSync(t, 'reader', canRead, [read]); // NOT_YET: this.#sleep.waitSync(READER, this.#canRead(), deadline)
         continue;
       }
       const n = Math.min(available, CHUNK);
       for (let j = 0; j < n; j++) yield t.take('ring', (read + j) % capacity); // into.set(u8.subarray(...))
       read += n;
       yield t.write('read', read); // Atomics.store(i32, READ, (read + n) | 0): free them for the writer
-      yield* wake(t, 'writer'); // this.#wake(WRITER)
+      yield* wake(t, 'writer'); // this.#sleep.wake(WRITER)
     }
   }
 

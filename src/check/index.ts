@@ -25,5 +25,5 @@ export {
   ThreadContext,
   type ThreadSpec,
 } from './model.js';
-export { buildModel, DEFAULT_PARAMS, MODELS } from './models.js';
+export { buildModel, DEFAULT_PARAMS, MODEL_ALIASES, MODELS } from './models.js';
 export { formatSchedule, type ParsedSchedule, parseSchedule } from './schedule.js';

@@ -1,5 +1,5 @@
-// Runs Spin (spinroot.com; Debian package `spin`) on the Promela twin of the seed models,
-// promela/seed.pml, for the cross-check: the same variant and parameters must get the same
+// Runs Spin (spinroot.com; Debian package `spin`) on the Promela twin of the three-semaphore
+// models, promela/three-semaphores.pml, for the cross-check: the same variant and parameters must get the same
 // verdict from Spin as from explore(). Needs `spin` and a C compiler (`cc`) on PATH.
 
 import { execFileSync } from 'node:child_process';
@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ModelParams } from './model.js';
-import type { SeedVariant } from './seed-models.js';
+import type { ThreeSemaphoreVariant } from './three-semaphores.js';
 
-/** VARIANT numbers of promela/seed.pml. */
-export const PROMELA_VARIANTS: Readonly<Record<SeedVariant, number>> = {
-  seed: 0,
+/** VARIANT numbers of promela/three-semaphores.pml. */
+export const PROMELA_VARIANTS: Readonly<Record<ThreeSemaphoreVariant, number>> = {
+  'three-semaphores': 0,
   'no-mutex': 1,
   'swapped-acquire': 2,
   'no-empty': 3,
@@ -21,7 +21,9 @@ export const PROMELA_VARIANTS: Readonly<Record<SeedVariant, number>> = {
 };
 
 /** The Promela file (it sits next to this module's source). */
-export const SEED_PML = fileURLToPath(new URL('../../src/check/promela/seed.pml', import.meta.url));
+export const THREE_SEMAPHORES_PML = fileURLToPath(
+  new URL('../../src/check/promela/three-semaphores.pml', import.meta.url),
+);
 
 export interface SpinResult {
   /** Errors pan found: 0 means the model holds. */
@@ -51,7 +53,7 @@ export function spinAvailable(): boolean {
 
 /** Generates, compiles (-O2 when `optimize`, else -O0: faster to build) and runs pan. */
 export function runSpin(
-  variant: SeedVariant,
+  variant: ThreeSemaphoreVariant,
   params: ModelParams,
   options: { optimize?: boolean } = {},
 ): SpinResult {
@@ -64,7 +66,7 @@ export function runSpin(
       `-DN=${params.items}`,
       `-DVARIANT=${PROMELA_VARIANTS[variant]}`,
     ];
-    const spinArgs = ['-a', ...defines, SEED_PML];
+    const spinArgs = ['-a', ...defines, THREE_SEMAPHORES_PML];
     const ccArgs = [options.optimize ? '-O2' : '-O0', '-DSAFETY', '-DMEMLIM=4096', '-o', 'pan', 'pan.c'];
     const panArgs = ['-m1000000'];
     execFileSync('spin', spinArgs, { cwd: dir, stdio: 'pipe' });

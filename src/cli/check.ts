@@ -13,6 +13,7 @@ import {
   CONVEYOR_BUFFER_DEFAULT_PARAMS,
   DEFAULT_PARAMS,
   defaultParams,
+  MODEL_ALIASES,
   MODELS,
   PARAM_LIMITS,
 } from '../check/models.js';
@@ -45,7 +46,8 @@ shortest trace and a schedule string that --replay runs again step by step. A ve
 sizes given, no others.
 
 Options:
-  --model NAME          a built-in model (default seed); --list names them
+  --model NAME          a built-in model (default three-semaphores; seed is its old name);
+                        --list names them
   --producers N         producer threads, ${range('producers')} (${defaults('producers')})
   --consumers N         consumer threads, ${range('consumers')} (${defaults('consumers')})
   --capacity N          buffer slots, ${range('capacity')} (${defaults('capacity')})
@@ -108,11 +110,14 @@ export async function checkCommand(argv: string[]): Promise<number> {
           summary,
           defaults: defaultParams(name),
         }));
-        out(JSON.stringify({ models }));
+        out(JSON.stringify({ models, aliases: MODEL_ALIASES }));
         return EXIT_HOLDS;
       }
       const width = Math.max(...Object.keys(MODELS).map((n) => n.length));
       for (const [name, summary] of Object.entries(MODELS)) out(`${name.padEnd(width)}  ${summary}`);
+      for (const [alias, name] of Object.entries(MODEL_ALIASES)) {
+        out(`${alias.padEnd(width)}  old name of ${name}, still accepted`);
+      }
       return EXIT_HOLDS;
     }
     if (values.replay !== undefined) {
@@ -135,9 +140,10 @@ export async function checkCommand(argv: string[]): Promise<number> {
       const n = count(key, values[key], PARAM_LIMITS[key][0], PARAM_LIMITS[key][1]);
       if (n !== undefined) params[key] = n;
     }
-    const model = buildModel(values.model ?? 'seed', params);
+    const model = buildModel(values.model ?? 'three-semaphores', params);
+    const maxPreemptions = count('max-preemptions', values['max-preemptions'], 0);
     const verdict = explore(model, {
-      maxPreemptions: count('max-preemptions', values['max-preemptions'], 0),
+      maxPreemptions,
       maxStates: count('max-states', values['max-states'], 1),
     });
     if (json) {
@@ -153,7 +159,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
         }),
       );
     } else {
-      out(formatVerdict(model, verdict));
+      out(formatVerdict(model, verdict, maxPreemptions));
     }
     if (verdict.status === 'holds') return EXIT_HOLDS;
     return verdict.status === 'violation' ? EXIT_VIOLATION : EXIT_INCOMPLETE;

@@ -13,13 +13,7 @@ import { TimeoutError } from '../errors.js';
 import type { SlotCodec } from '../queue/codec.js';
 import type { BoundedBuffer } from './buffer.js';
 import type { Entry } from './entry.js';
-import { CANCELLED, FREE, QUEUED } from './protocol.js';
-
-/**
- * Waits for room, and for results, end after this long and start again: every wait is bounded, so
- * a wake-up that never comes costs at most this much, never a stuck pool.
- */
-export const RECHECK_MS = 50;
+import { CANCELLED, FREE, QUEUED, RECHECK_MS } from './protocol.js';
 
 /** What the line needs from its pool. */
 export interface LineHost {
@@ -61,6 +55,13 @@ export class Line {
     this.putSeq = new Array(tickets).fill(0);
     for (let t = tickets - 1; t >= 0; t--) this.free.push(t);
     this.#host = host;
+  }
+
+  /** Hands `ticket` back: it names no entry any more, its state is FREE, and it can be taken again. */
+  release(ticket: number): void {
+    this.entries[ticket] = undefined;
+    Atomics.store(this.control, ticket, FREE);
+    this.free.push(ticket);
   }
 
   /** Entries waiting for room, not settled. */

@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ResourceLimits } from 'node:worker_threads';
 import { checkInteger, checkOptions, describe } from '../internal/validate.js';
+import { MAX_SLOT_BYTES } from '../queue/bounded-buffer/layout.js';
 import { MAX_CAPACITY } from './buffer.js';
 import { MAX_BATCH, ticketCount } from './protocol.js';
 
@@ -51,7 +52,6 @@ export interface PoolSettings {
 export const MAX_THREADS = 256;
 const DEFAULT_QUEUE = 1024;
 const DEFAULT_SLOT_BYTES = 4096;
-const MAX_SLOT_BYTES = 1 << 24;
 
 export function checkPoolOptions(module: unknown, given: WorkerPoolOptions | undefined): PoolSettings {
   const url = checkModule(module);

@@ -63,6 +63,13 @@ export function controlLayout(tickets: number, slots: number) {
 /** Bytes of one payload slot: a length word, then slotBytes, 8-aligned (as BoundedBuffer's variable slots). */
 export const slotStride = (slotBytes: number): number => (4 + slotBytes + 7) & ~7;
 
+/**
+ * Every wait of the pool (main's wait for room in the queue, an idle worker's wait for tasks)
+ * ends after this long and starts again: a wake-up that never comes costs at most this much,
+ * never a stuck pool.
+ */
+export const RECHECK_MS = 50;
+
 /** The most tasks a worker takes from the queue at once (fewer when they are slow: see worker.ts). */
 export const MAX_BATCH = 64;
 

@@ -1,9 +1,12 @@
 // WorkerPool: a web server's worker pool on shared memory. Tasks wait in a BoundedBuffer that the
 // workers pull from; results come back through a second one; submitting waits for room.
 //
+// Its parts: line.ts (tickets, and tasks waiting for room), results.ts (reading results back),
+// deaths.ts (what a dead worker leaves), crew.ts (starting a worker), map.ts (pool.map()).
+//
 // Invariants (see protocol.ts for the ticket states, line.ts for where a ticket can be):
 //   - every ticket put in the tasks buffer comes back once: through the results buffer (read by
-//     #readBack), a dead worker's leftovers (#onExit), or close({ immediate: true }) (#closeNow);
+//     results.ts), a dead worker's leftovers (deaths.ts), or close({ immediate: true }) (#closeNow);
 //   - an entry is settled once: by its outcome, its cancel, a dead worker, or close; `unsettled`
 //     counts the entries not settled yet (waiting for room, queued or running), and results are
 //     read (holding the process open) exactly while it is above 0;
@@ -15,9 +18,10 @@ import { checkSignal, checkTimeout, describe } from '../internal/validate.js';
 import { bindCodec, type SlotCodec } from '../queue/codec.js';
 import { BoundedBuffer, QueueClosedError } from './buffer.js';
 import { startPoolWorker, type WorkerRecord } from './crew.js';
+import { afterDeath, type DeathHost } from './deaths.js';
 import { Entry, PromiseSink, type Sink } from './entry.js';
-import { TaskModuleError, WorkerDiedError } from './errors.js';
-import { Line, RECHECK_MS } from './line.js';
+import { TaskModuleError } from './errors.js';
+import { Line } from './line.js';
 import { MapRun } from './map.js';
 import {
   checkPoolOptions,
@@ -29,26 +33,14 @@ import {
 import {
   type AbortMessage,
   CANCELLED,
-  claimedBy,
   controlLayout,
   FREE,
   isRunning,
-  OK,
-  QUEUED,
-  runningBy,
-  SKIPPED,
   slotOf,
   slotStride,
 } from './protocol.js';
-import { type ErrorShape, fromShape } from './remote-error.js';
+import { ResultReader } from './results.js';
 import { countRunning, type PoolStats, workerStats } from './stats.js';
-
-/** The reason the results loop's wait is called off with (a constant: an AbortError costs a stack). */
-const STOP_READING = Symbol('nothing awaited');
-/** Results read back per wake of the main thread. */
-const RESULTS_PER_READ = 1024;
-/** How long a live worker may take between taking a task and marking it claimed (µs in practice). */
-const ORPHAN_GRACE_MS = 250;
 
 /**
  * A pool of worker threads running the default export of one task module,
@@ -62,17 +54,18 @@ export class WorkerPool<Task = unknown, Result = unknown> implements AsyncDispos
   readonly #codec: SlotCodec<unknown>;
   readonly #tasks: BoundedBuffer<number>;
   readonly #results: BoundedBuffer<number>;
-  readonly #outcomes: number;
   readonly #counters: number;
   /** The tickets and the tasks waiting for room (line.ts). */
   readonly #line: Line;
+  /** Reads results back while anything is awaited (results.ts). */
+  readonly #reader: ResultReader;
+  /** What deaths.ts needs to put a dead worker's tasks right. */
+  readonly #deaths: DeathHost;
   readonly #workers: (WorkerRecord | undefined)[];
   #unsettled = 0;
   #completed = 0;
   #failed = 0;
   #cancelled = 0;
-  #collecting = false;
-  #collectAbort: AbortController | undefined;
   #closed = false;
   #immediate = false;
   #stopping = false;
@@ -90,7 +83,6 @@ export class WorkerPool<Task = unknown, Result = unknown> implements AsyncDispos
     this.#settings = settings;
     const { tickets, threads, slotBytes } = settings;
     const layout = controlLayout(tickets, threads);
-    this.#outcomes = layout.outcomes;
     this.#counters = layout.counters;
     this.#control = new Int32Array(new SharedArrayBuffer(layout.words * 4));
     const stride = slotStride(slotBytes);
@@ -101,9 +93,29 @@ export class WorkerPool<Task = unknown, Result = unknown> implements AsyncDispos
     this.#line = new Line(this.#control, this.#codec, this.#tasks, settings.queue, tickets, {
       unsettled: () => this.#unsettled,
       closedNow: () => this.#immediate,
-      collect: () => this.#collect(),
+      collect: () => this.#reader.collect(),
       settle: (entry, ok, value) => this.#settle(entry, ok, value),
     });
+    this.#reader = new ResultReader(this.#results, this.#control, layout.outcomes, this.#codec, this.#line, {
+      unsettled: () => this.#unsettled,
+      settle: (entry, ok, value) => this.#settle(entry, ok, value),
+      countOutcome: (ok) => {
+        if (ok) this.#completed++;
+        else this.#failed++;
+      },
+    });
+    this.#deaths = {
+      control: this.#control,
+      line: this.#line,
+      tasks: this.#tasks,
+      tickets,
+      closedNow: () => this.#immediate,
+      settle: (entry, ok, value) => this.#settle(entry, ok, value),
+      closedError: (task) => this.#closedError(task),
+      countFailed: () => {
+        this.#failed++;
+      },
+    };
     this.#ready = new Promise<void>((resolve, reject) => {
       this.#readyResolve = resolve;
       this.#readyReject = reject;
@@ -163,7 +175,7 @@ export class WorkerPool<Task = unknown, Result = unknown> implements AsyncDispos
       this.#unsettled++;
       if (entry.ticket >= 0) {
         this.#listen(entry, Number.POSITIVE_INFINITY, signal);
-        this.#collect();
+        this.#reader.collect();
         return;
       }
       this.#listen(entry, timeout, signal);
@@ -236,7 +248,7 @@ export class WorkerPool<Task = unknown, Result = unknown> implements AsyncDispos
     entry.unlisten();
     this.#unsettled--;
     if (this.#unsettled === 0) {
-      this.#collectAbort?.abort(STOP_READING); // nothing is awaited: stop holding the process open
+      this.#reader.stop(); // nothing is awaited: stop holding the process open
       this.#checkDrained();
     }
     entry.sink.settle(entry, ok, value);
@@ -268,71 +280,6 @@ export class WorkerPool<Task = unknown, Result = unknown> implements AsyncDispos
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Results
-
-  /** Reads tickets back from the results buffer while anything is awaited. */
-  #collect(): void {
-    if (this.#collecting) return;
-    this.#collecting = true;
-    void this.#collectLoop();
-  }
-
-  async #collectLoop(): Promise<void> {
-    try {
-      while (this.#unsettled > 0) {
-        const abort = new AbortController();
-        this.#collectAbort = abort;
-        let tickets: number[];
-        try {
-          tickets = await this.#results.getMany(RESULTS_PER_READ, {
-            signal: abort.signal,
-            timeout: RECHECK_MS,
-          });
-        } catch (error) {
-          if (abort.signal.aborted || error instanceof TimeoutError) continue;
-          throw error;
-        }
-        this.#readBack(tickets);
-      }
-    } finally {
-      this.#collecting = false;
-      this.#collectAbort = undefined;
-    }
-  }
-
-  /** Takes returned tickets: frees each and delivers its outcome to its entry, if still awaited. */
-  #readBack(tickets: number[]): void {
-    const control = this.#control;
-    for (const ticket of tickets) {
-      const entry = this.#line.entries[ticket];
-      this.#line.entries[ticket] = undefined;
-      const outcome = control[this.#outcomes + ticket];
-      let ok = outcome === OK;
-      let value: unknown;
-      if (entry !== undefined && !entry.settled && outcome !== SKIPPED) {
-        try {
-          value = this.#codec.decode(this.#codec.take(ticket));
-          if (!ok) value = fromShape(value as ErrorShape);
-        } catch (error) {
-          ok = false;
-          value = error;
-        }
-      }
-      Atomics.store(control, ticket, FREE);
-      this.#line.free.push(ticket);
-      if (entry === undefined || entry.settled) continue;
-      if (outcome === SKIPPED) {
-        this.#settle(entry, false, new Error('the task was skipped'));
-        continue;
-      }
-      if (ok) this.#completed++;
-      else this.#failed++;
-      this.#settle(entry, ok, value);
-    }
-    this.#line.pump();
-  }
-
-  // ---------------------------------------------------------------------------------------------
   // Workers
 
   #startWorker(slot: number): void {
@@ -355,7 +302,7 @@ export class WorkerPool<Task = unknown, Result = unknown> implements AsyncDispos
     );
   }
 
-  /** A worker ended: settle what it held, put back what it had not started, replace it if needed. */
+  /** A worker ended: settle what it held, put back what it had not started (deaths.ts), replace it if needed. */
   #onExit(record: WorkerRecord, code: number): void {
     const { slot } = record;
     if (this.#workers[slot] === record) this.#workers[slot] = undefined;
@@ -364,74 +311,10 @@ export class WorkerPool<Task = unknown, Result = unknown> implements AsyncDispos
       return;
     }
     // Everything it returned before dying is in the results buffer now: read it first.
-    for (let got = this.#results.tryGet(); got.ok; got = this.#results.tryGet()) this.#readBack([got.value]);
-    const control = this.#control;
-    const died = () =>
-      new WorkerDiedError(
-        record.threadId,
-        code,
-        record.terminated ? new Error('terminated by pool.terminateWorker()') : record.error,
-      );
-    const requeue = (ticket: number) => {
-      const entry = this.#line.entries[ticket];
-      if (entry === undefined || entry.settled || this.#immediate) {
-        this.#line.entries[ticket] = undefined;
-        Atomics.store(control, ticket, FREE);
-        this.#line.free.push(ticket);
-        if (entry !== undefined) this.#settle(entry, false, this.#closedError(entry.task));
-        return;
-      }
-      Atomics.store(control, ticket, QUEUED);
-      this.#line.requeue.push(ticket);
-    };
-    for (const ticket of record.returned) requeue(ticket); // claimed by its get, never taken out
-    for (let ticket = 0; ticket < this.#settings.tickets; ticket++) {
-      const state = Atomics.load(control, ticket);
-      if (state === claimedBy(slot)) requeue(ticket);
-      else if (state === runningBy(slot)) {
-        const entry = this.#line.entries[ticket];
-        this.#line.entries[ticket] = undefined;
-        Atomics.store(control, ticket, FREE);
-        this.#line.free.push(ticket);
-        if (entry !== undefined && !entry.settled) {
-          this.#failed++;
-          this.#settle(entry, false, died());
-        }
-      }
-    }
-    this.#sweepOrphans(died);
+    this.#reader.readWhatIsThere();
+    afterDeath(this.#deaths, record, code);
     if (!this.#stopping) this.#startWorker(slot);
     this.#line.pump();
-  }
-
-  /**
-   * The buffer hands a taken task to its getter in the same stretch that frees its slot, and the
-   * worker marks it CLAIMED right after: a worker killed in between (terminate(), out of memory)
-   * takes tasks with it that no state names. The tasks queue is FIFO and only main puts, so the
-   * tasks put before the queue's head were all taken: any of them still QUEUED after a grace
-   * period was taken by the dead worker. Cancelling it (CAS, so a live worker that took it after
-   * all skips it) rejects it as lost with its worker, instead of leaving its run() waiting.
-   */
-  #sweepOrphans(died: () => WorkerDiedError): void {
-    const taken = this.#line.putCount - this.#tasks.size;
-    const requeued = new Set(this.#line.requeue);
-    const suspects: [number, Entry, number][] = [];
-    for (let ticket = 0; ticket < this.#settings.tickets; ticket++) {
-      const entry = this.#line.entries[ticket];
-      if (entry === undefined || entry.settled || requeued.has(ticket)) continue;
-      if (Atomics.load(this.#control, ticket) !== QUEUED || this.#line.putSeq[ticket] >= taken) continue;
-      suspects.push([ticket, entry, this.#line.putSeq[ticket]]);
-    }
-    if (suspects.length === 0) return;
-    setTimeout(() => {
-      for (const [ticket, entry, seq] of suspects) {
-        if (this.#line.entries[ticket] !== entry || this.#line.putSeq[ticket] !== seq || entry.settled)
-          continue;
-        if (Atomics.compareExchange(this.#control, ticket, QUEUED, CANCELLED) !== QUEUED) continue;
-        this.#failed++;
-        this.#settle(entry, false, died()); // its ticket stays out: no thread will return it
-      }
-    }, ORPHAN_GRACE_MS).unref();
   }
 
   /** A worker could not load the task module: refuse everything, queued or waiting. */
@@ -501,9 +384,7 @@ export class WorkerPool<Task = unknown, Result = unknown> implements AsyncDispos
     const handBack = (ticket: number) => {
       if (Atomics.load(control, ticket) === FREE) return; // handed back already (a put raced with the close)
       const entry = this.#line.entries[ticket];
-      this.#line.entries[ticket] = undefined;
-      Atomics.store(control, ticket, FREE);
-      this.#line.free.push(ticket);
+      this.#line.release(ticket);
       if (entry !== undefined && !entry.settled) {
         this.#handedBack.push(entry.task as Task);
         this.#cancelled++;

@@ -12,6 +12,7 @@ import {
   MAX_BATCH,
   OK,
   QUEUED,
+  RECHECK_MS,
   runningBy,
   SKIPPED,
   SLOT_BUSY,
@@ -25,11 +26,6 @@ import {
 } from './protocol.js';
 import { bareShape, type ErrorShape, toShape } from './remote-error.js';
 
-/**
- * An idle worker's wait for tasks ends after this long and starts again: every wait is bounded, so
- * a wake-up that never comes costs at most this much, never a stuck queue.
- */
-const RECHECK_MS = 50;
 /** A batch whose tasks take less than this each (µs) lets the next batch be twice as large. */
 const FAST_TASK_US = 50;
 

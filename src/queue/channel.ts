@@ -10,15 +10,15 @@
 //   putters  — puts waiting for room, each holding its item (or a batch of putMany's items)
 //   getters  — gets waiting for an item (a getMany waiter takes up to `max` at once)
 //   joiners  — join() calls waiting for `unfinished` to reach 0
-// The buffer is a ring deque over a plain array (never Array.shift), grown by doubling up to the
-// capacity.
+// The buffer is a deque over a plain array (channel/deque.ts), grown by doubling up to the
+// capacity; the waiters and their lines are channel/waiters.ts, the errors channel/failures.ts.
 //
 // Calls that can finish at once allocate no waiter: a put returns one shared resolved promise,
 // a get returns Promise.resolve(item). Only a call that must wait builds a waiter, and only a
 // waiter with a finite timeout starts a timer (cleared when it settles, whichever way).
 //
 // Keep-alive: a pending wait never holds the process open, since only this thread's own code can
-// end it (sync/wait/keep-alive.ts); its timeout timer does, unless the call says `ref: false`.
+// end it; its timeout timer does, unless the call says `ref: false` (see waitIn).
 //
 // Invariants (they hold between any two calls: one thread, so nothing interleaves inside a call):
 //   0 <= size <= capacity
@@ -32,6 +32,9 @@
 import { QueueClosedError, TaskDoneError } from '../errors.js';
 import { checkInteger, describe } from '../internal/validate.js';
 import { Deadline, type WaitOptions } from '../sync/wait/deadline.js';
+import { Deque } from './channel/deque.js';
+import { closedForGet, closedForPut, closedForPutMany, withItems } from './channel/failures.js';
+import { Line, Waiter, waitIn } from './channel/waiters.js';
 import type { CloseOptions, Queue, TryGetResult } from './queue.js';
 
 /** Largest capacity a Channel accepts. */
@@ -45,119 +48,6 @@ export interface ChannelOptions {
 const RESOLVED: Promise<void> = Promise.resolve();
 const NO_ITEM: TryGetResult<never> = Object.freeze({ ok: false });
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
-
-// -----------------------------------------------------------------------------------------------
-// Ring deque
-
-/** A FIFO over a power-of-two array; `shift` is O(1) and clears the slot it frees. */
-class Ring<T> {
-  #items: (T | undefined)[];
-  #mask: number;
-  /** Index of the oldest item. */
-  #head = 0;
-  length = 0;
-
-  constructor(initial: number) {
-    let size = 8;
-    while (size < initial) size *= 2;
-    this.#items = new Array(size);
-    this.#mask = size - 1;
-  }
-
-  push(item: T): void {
-    if (this.length > this.#mask) this.#grow();
-    this.#items[(this.#head + this.length) & this.#mask] = item;
-    this.length++;
-  }
-
-  /** Call only when length > 0. */
-  shift(): T {
-    const head = this.#head;
-    const item = this.#items[head] as T;
-    this.#items[head] = undefined; // let the item be collected
-    this.#head = (head + 1) & this.#mask;
-    this.length--;
-    return item;
-  }
-
-  /** Removes and returns up to n items, oldest first. */
-  shiftMany(n: number, out: T[]): T[] {
-    const count = Math.min(n, this.length);
-    for (let k = 0; k < count; k++) out.push(this.shift());
-    return out;
-  }
-
-  #grow(): void {
-    const old = this.#items;
-    const size = old.length * 2;
-    const items = new Array<T | undefined>(size);
-    for (let k = 0; k < this.length; k++) items[k] = old[(this.#head + k) & this.#mask];
-    this.#items = items;
-    this.#mask = size - 1;
-    this.#head = 0;
-  }
-}
-
-// -----------------------------------------------------------------------------------------------
-// Waiters
-
-/** A waiting call: linked into exactly one line until it settles. */
-class Waiter<T> {
-  prev: Waiter<T> | null = null;
-  next: Waiter<T> | null = null;
-  line: Line<T> | null = null;
-  resolve!: (value: never) => void;
-  reject!: (reason: unknown) => void;
-  /** Put: the item; putMany: unused. */
-  item: T | undefined = undefined;
-  /** putMany: the whole list and the batch [from, from + n) this waiter puts. */
-  list: readonly T[] | undefined = undefined;
-  from = 0;
-  /** Items this waiter puts (putters) or may take (getters; 0 means a single get). */
-  n = 0;
-  timer: ReturnType<typeof setTimeout> | undefined = undefined;
-  signal: AbortSignal | undefined = undefined;
-  onAbort: (() => void) | undefined = undefined;
-}
-
-/** A FIFO line of waiters, doubly linked so that any one leaves in O(1). */
-class Line<T> {
-  first: Waiter<T> | null = null;
-  last: Waiter<T> | null = null;
-  length = 0;
-
-  push(w: Waiter<T>): void {
-    w.line = this;
-    w.prev = this.last;
-    if (this.last === null) this.first = w;
-    else this.last.next = w;
-    this.last = w;
-    this.length++;
-  }
-
-  /** Unlinks `w` (which must be in this line) and clears its timer and abort listener. */
-  remove(w: Waiter<T>): void {
-    if (w.prev === null) this.first = w.next;
-    else w.prev.next = w.next;
-    if (w.next === null) this.last = w.prev;
-    else w.next.prev = w.prev;
-    w.prev = w.next = null;
-    w.line = null;
-    this.length--;
-    if (w.timer !== undefined) clearTimeout(w.timer);
-    if (w.onAbort !== undefined) w.signal!.removeEventListener('abort', w.onAbort);
-  }
-
-  /** Removes and returns the first waiter. Call only when length > 0. */
-  shift(): Waiter<T> {
-    const w = this.first!;
-    this.remove(w);
-    return w;
-  }
-}
-
-// -----------------------------------------------------------------------------------------------
-// Channel
 
 /**
  * An in-process bounded FIFO queue of any JS values (passed by reference): `put` waits while it
@@ -175,10 +65,12 @@ export class Channel<T> implements Queue<T> {
   /** Most items buffered; 0 for a rendezvous. */
   readonly #capacity: number;
   /** Items buffered, oldest first. */
-  readonly #buffer: Ring<T>;
+  readonly #buffer: Deque<T>;
   readonly #putters = new Line<T>();
   readonly #getters = new Line<T>();
   readonly #joiners = new Line<T>();
+  /** What runs after a waiter left a line unserved (bound once: waits allocate no closure for it). */
+  readonly #left = (line: Line<T>) => this.#afterLeave(line);
   /** Items accepted and not yet marked done. */
   #unfinished = 0;
   #closed = false;
@@ -190,7 +82,7 @@ export class Channel<T> implements Queue<T> {
       );
     }
     this.#capacity = checkInteger('capacity', options.capacity, 0, MAX_CHANNEL_CAPACITY);
-    this.#buffer = new Ring(Math.min(this.#capacity, 1024));
+    this.#buffer = new Deque(Math.min(this.#capacity, 1024));
   }
 
   get capacity(): number {
@@ -219,7 +111,7 @@ export class Channel<T> implements Queue<T> {
     if (options !== undefined) return this.#putWith(item, options);
     if (this.#closed) return Promise.reject(closedForPut(item));
     if (this.#acceptOne(item)) return RESOLVED;
-    return this.#wait(this.#putters, this.#putter(item), undefined, 'Channel.put');
+    return waitIn(this.#putters, this.#putter(item), undefined, 'Channel.put', this.#left);
   }
 
   #putWith(item: T, options: WaitOptions): Promise<void> {
@@ -232,7 +124,7 @@ export class Channel<T> implements Queue<T> {
     }
     if (this.#closed) return Promise.reject(closedForPut(item));
     if (this.#acceptOne(item)) return RESOLVED;
-    return this.#wait(this.#putters, this.#putter(item), deadline, 'Channel.put');
+    return waitIn(this.#putters, this.#putter(item), deadline, 'Channel.put', this.#left);
   }
 
   /** Puts `item` if that can be done now; false when full (or, at capacity 0, no get waits). */
@@ -262,7 +154,7 @@ export class Channel<T> implements Queue<T> {
         w.from = done;
         w.n = n;
         try {
-          await this.#wait(this.#putters, w, deadline, 'Channel.putMany');
+          await waitIn(this.#putters, w, deadline, 'Channel.putMany', this.#left);
         } catch (error) {
           if (error instanceof QueueClosedError) throw error;
           throw withItems(error, list, done);
@@ -328,7 +220,7 @@ export class Channel<T> implements Queue<T> {
     if (this.#buffer.length !== 0) return Promise.resolve(this.#takeBuffered());
     if (this.#putters.length !== 0) return Promise.resolve(this.#takeFromPutter());
     if (this.#closed) return Promise.reject(closedForGet());
-    return this.#wait(this.#getters, new Waiter<T>(), undefined, 'Channel.get');
+    return waitIn(this.#getters, new Waiter<T>(), undefined, 'Channel.get', this.#left);
   }
 
   #getWith(options: WaitOptions): Promise<T> {
@@ -342,7 +234,7 @@ export class Channel<T> implements Queue<T> {
     if (this.#buffer.length !== 0) return Promise.resolve(this.#takeBuffered());
     if (this.#putters.length !== 0) return Promise.resolve(this.#takeFromPutter());
     if (this.#closed) return Promise.reject(closedForGet());
-    return this.#wait(this.#getters, new Waiter<T>(), deadline, 'Channel.get');
+    return waitIn(this.#getters, new Waiter<T>(), deadline, 'Channel.get', this.#left);
   }
 
   /** Takes an item if there is one now. Throws QueueClosedError once closed and drained. */
@@ -369,7 +261,7 @@ export class Channel<T> implements Queue<T> {
     if (this.#closed) return Promise.reject(closedForGet());
     const w = new Waiter<T>();
     w.n = max;
-    return this.#wait(this.#getters, w, deadline, 'Channel.getMany');
+    return waitIn(this.#getters, w, deadline, 'Channel.getMany', this.#left);
   }
 
   /** Takes the oldest buffered item and lets waiting putters in. Call only when size > 0. */
@@ -429,48 +321,7 @@ export class Channel<T> implements Queue<T> {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Waiting
-
-  /**
-   * Queues `w` on `line` until it is served, times out or is aborted; a wait that cannot start
-   * (timeout 0 or already passed) rejects at once without queueing.
-   */
-  #wait<R>(line: Line<T>, w: Waiter<T>, deadline: Deadline | undefined, what: string): Promise<R> {
-    if (deadline !== undefined) {
-      const remaining = deadline.remaining();
-      if (remaining <= 0) return Promise.reject(deadline.timeoutError(what));
-    }
-    const promise = new Promise<R>((resolve, reject) => {
-      w.resolve = resolve as (value: never) => void;
-      w.reject = reject;
-    });
-    line.push(w);
-    if (deadline !== undefined) {
-      const remaining = deadline.remaining();
-      if (remaining !== Number.POSITIVE_INFINITY) {
-        w.timer = setTimeout(() => {
-          w.timer = undefined;
-          if (w.line === null) return;
-          w.line.remove(w);
-          w.reject(deadline.timeoutError(what));
-          this.#afterLeave(line);
-        }, remaining);
-        if (!deadline.ref) w.timer.unref?.(); // { ref: false }: not even its timeout holds the process
-      }
-      const signal = deadline.signal;
-      if (signal !== undefined) {
-        w.signal = signal;
-        w.onAbort = () => {
-          if (w.line === null) return;
-          w.line.remove(w);
-          w.reject(signal.reason);
-          this.#afterLeave(line);
-        };
-        signal.addEventListener('abort', w.onAbort, { once: true });
-      }
-    }
-    return promise;
-  }
+  // Waiting (channel/waiters.ts)
 
   /** A waiter left `line` without being served: the one behind it may now go ahead. */
   #afterLeave(line: Line<T>): void {
@@ -542,7 +393,7 @@ export class Channel<T> implements Queue<T> {
       return Promise.reject(error);
     }
     if (this.#unfinished === 0) return RESOLVED;
-    return this.#wait(this.#joiners, new Waiter<T>(), deadline, 'Channel.join');
+    return waitIn(this.#joiners, new Waiter<T>(), deadline, 'Channel.join', this.#left);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -554,7 +405,7 @@ export class Channel<T> implements Queue<T> {
       if (this.#buffer.length !== 0) return Promise.resolve({ done: false, value: this.#takeBuffered() });
       if (this.#putters.length !== 0) return Promise.resolve({ done: false, value: this.#takeFromPutter() });
       if (this.#closed) return Promise.resolve(DONE);
-      return this.#wait<T>(this.#getters, new Waiter<T>(), undefined, 'Channel.get').then(
+      return waitIn<T, T>(this.#getters, new Waiter<T>(), undefined, 'Channel.get', this.#left).then(
         toResult,
         endOnClose,
       );
@@ -570,29 +421,4 @@ function toResult<T>(value: T): IteratorYieldResult<T> {
 function endOnClose(error: unknown): IteratorReturnResult<undefined> {
   if (error instanceof QueueClosedError) return DONE;
   throw error;
-}
-
-function closedForPut(item: unknown): QueueClosedError {
-  return new QueueClosedError('cannot put: the channel is closed', { item });
-}
-
-function closedForPutMany(list: readonly unknown[], done: number): QueueClosedError {
-  return new QueueClosedError(
-    `cannot put: the channel is closed (${done} of ${list.length} items were put)`,
-    {
-      items: list.slice(done),
-    },
-  );
-}
-
-function closedForGet(): QueueClosedError {
-  return new QueueClosedError('cannot get: the channel is closed and drained');
-}
-
-/** Attaches the items a putMany did not put to its error (a timeout, or the abort reason). */
-function withItems(error: unknown, list: readonly unknown[], done: number): unknown {
-  if (error !== null && typeof error === 'object' && Object.isExtensible(error)) {
-    Object.defineProperty(error, 'items', { value: list.slice(done), configurable: true, enumerable: false });
-  }
-  return error;
 }

@@ -1,6 +1,7 @@
-// The one interface that every conveyor queue implements: the in-process Channel and the
-// shared-memory BoundedBuffer. Code written against Queue moves between one thread and many by
-// changing one constructor.
+// The interface every conveyor queue within one process implements: the in-process Channel and the
+// shared-memory BoundedBuffer (RedisBuffer, across processes, implements its async twin,
+// async-queue.ts). Code written against Queue moves between one thread and many by changing one
+// constructor.
 import type { WaitOptions } from '../sync/wait/deadline.js';
 
 export type { WaitOptions };

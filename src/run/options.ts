@@ -59,8 +59,9 @@ const MAX_SLEEP_MS = 3_600_000;
 
 export const USAGE = `Usage: conveyor run [options]
 
-Replays the seed's producer-consumer scenario on real worker threads: producers fill a bounded
-buffer, consumers drain it, and you see who waits on which semaphore. The defaults are the seed's.
+Replays the founding program's producer-consumer scenario on real worker threads: producers fill
+a bounded buffer, consumers drain it, and you see who waits on which semaphore. The defaults are
+that program's.
 
 Options:
   --items N            items each producer makes (default 20)
@@ -70,8 +71,8 @@ Options:
   --produce-ms MS      a producer's sleep after each item: a number or a range MIN-MAX (default 1000)
   --consume-ms MS      a consumer's sleep after each item: a number or a range MIN-MAX (default 2500)
   --seed N             seed for the range draws, for repeatable runs (default 1)
-  --time-scale F       multiply every sleep by F: 0.01 runs the seed in about half a second (default 1)
-  --mode MODE          classic: the seed's ring and semaphores empty/full/mutex (default)
+  --time-scale F       multiply every sleep by F (0.01: the founding run in half a second; default 1)
+  --mode MODE          classic: the founding program's ring and semaphores empty/full/mutex (default)
                        buffer: the same work through conveyor's BoundedBuffer
   --trace FILE         write every event as a JSON line to FILE
   --backend URL        redis://HOST:PORT: each producer and consumer its own OS process on a RedisBuffer
@@ -85,7 +86,7 @@ Options:
   -v, --version        show conveyor's version
 
 Examples:
-  conveyor run                                   the seed's run, live (about 50 s)
+  conveyor run                                   the founding run, live (about 50 s)
   conveyor run --time-scale 0.01                 the same, in about half a second
   conveyor run --producers 3 --consumers 2 --consume-ms 100-400 --seed 7 --chart run.svg`;
 

@@ -58,8 +58,8 @@ export const IN = 0;
 export const OUT = 1;
 /** Items in the ring (not in the seed: kept for the trace's occupancy). */
 export const COUNT = 2;
-/** 1 once the last producer finished; a consumer then finding COUNT 0 stops. */
-export const CLOSED = 3;
+/** 1 once the last producer finished (and released the extra `full` token); written under `mutex`. */
+export const ALL_PRODUCED = 3;
 /** Producers still producing. */
 export const CLASSIC_PRODUCERS_LEFT = 4;
 /** Next sequence number of a produced/consumed event. */

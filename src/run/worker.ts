@@ -10,9 +10,9 @@
 // calls run in slices of SLICE_MS so that a stop request (Ctrl-C) is seen within one slice.
 //
 // Stopping without counting (several consumers): the producer that finishes last closes. In
-// classic mode it sets CLOSED under `mutex` and releases one extra `full` permit, a token: a
+// classic mode it sets ALL_PRODUCED under `mutex` and releases one extra `full` permit, a token: a
 // consumer that takes a permit and finds the ring empty holds the token, passes it on (releases
-// `full` again) and stops. So `full`'s value + permits held = COUNT + CLOSED, and every item is
+// `full` again) and stops. So `full`'s value + permits held = COUNT + ALL_PRODUCED, and every item is
 // consumed exactly once. In buffer mode the last producer calls close(), and getSync throws
 // QueueClosedError once the buffer is closed and drained.
 import { parentPort, workerData } from 'node:worker_threads';
@@ -20,9 +20,9 @@ import { QueueClosedError, TimeoutError } from '../errors.js';
 import { BoundedBuffer } from '../queue/bounded-buffer.js';
 import { Semaphore } from '../sync/semaphore.js';
 import {
+  ALL_PRODUCED,
   BATCH_EVENTS,
   CLASSIC_PRODUCERS_LEFT,
-  CLOSED,
   COUNT,
   epochNow,
   GO,
@@ -198,7 +198,7 @@ function runClassic(): void {
     }
     if (!acquire('mutex')) return;
     const last = --state[CLASSIC_PRODUCERS_LEFT] === 0;
-    if (last) state[CLOSED] = 1;
+    if (last) state[ALL_PRODUCED] = 1;
     mutex.release();
     if (last) full.release(); // the close token (see the top of this file)
     post({ event: 'done', occupancy: occupancy() });

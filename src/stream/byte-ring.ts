@@ -14,14 +14,9 @@
 // The byte at count c lives at data[c & (capacity - 1)], with capacity a power of two up to 2^30,
 // so `(WRITE - READ) | 0` is the number of published, unread bytes.
 //
-// Sleeping: one sleeper per side at most, so each side has a WAITING flag and a SIGNAL word
-// (an event count with a single sleeper, as in src/sync/wait/event-count.ts):
-//   sleeper: seq = SIGNAL → WAITING = 1 → re-check → Atomics.wait(SIGNAL, seq) → WAITING = 0
-//   waker:   change WRITE, READ or STATE → if WAITING === 1: SIGNAL += 1, notify(SIGNAL)
-// All of these are sequentially consistent. Either the waker's load of WAITING sees 1, and then
-// its bump of SIGNAL follows the sleeper's read of seq (the wait returns at once or is notified),
-// or it sees 0, and then the sleeper's re-check follows the change and sees it. A notify is paid
-// only when the other side sleeps.
+// Its parts: byte-ring/layout.ts (the words, the states, the handle checks), byte-ring/sleep.ts
+// (how each side sleeps and is woken: one sleeper per side, a WAITING flag and a SIGNAL word),
+// byte-ring/failures.ts (the errors once stopped). This file is the class: roles, writing, reading.
 //
 // Invariants:
 //   0 <= WRITE - READ <= capacity                       (wrapping arithmetic)
@@ -29,7 +24,7 @@
 //   STATE leaves OPEN once (CAS): to ENDED or ABORTED by the writer, to CANCELLED by the reader
 //   STATE === ENDED ⇒ WRITE never changes again (the writer stores WRITE before it ends)
 //   WRITER_OWNER and READER_OWNER are set once (CAS from 0) and never cleared
-//   WAITING === 1 ⇐ that side's thread sleeps on its SIGNAL, or is about to
+//   WAITING === 1 ⇐ that side's thread sleeps on its SIGNAL, or is about to (byte-ring/sleep.ts)
 // Memory: the copy into the data area happens-before the store of WRITE that publishes it, which
 // happens-before the reader's load of WRITE and its copy out; the reader's copy out
 // happens-before its store of READ, which happens-before the writer reuses those bytes.
@@ -38,13 +33,30 @@
 // timeout (there is no recover() here yet).
 
 import { threadId } from 'node:worker_threads';
-import type { TimeoutError } from '../errors.js';
 import { checkInteger, checkOptions, describe } from '../internal/validate.js';
-import { HEADER_WORDS, MAGIC } from '../sync/shared-header.js';
-import { raceAbort } from '../sync/wait/abort.js';
 import { checkWaitOptions, Deadline, type WaitOptions } from '../sync/wait/deadline.js';
-import { MAX_SPINS, SPINS } from '../sync/wait/spin.js';
-import { RingBusyError, RingClosedError, RingRoleError, type RingStopped } from './errors.js';
+import { NOT_YET } from '../sync/wait/outcomes.js';
+import { stoppedForRead, stoppedForWrite, writeTimeout } from './byte-ring/failures.js';
+import {
+  ABORTED,
+  CANCELLED,
+  CAPACITY,
+  checkHandle,
+  createRingMemory,
+  DATA_AT,
+  DEFAULT_CAPACITY,
+  ENDED,
+  MAX_RING_CAPACITY,
+  OPEN,
+  READ,
+  READER_OWNER,
+  STATE,
+  STATE_NAMES,
+  WRITE,
+  WRITER_OWNER,
+} from './byte-ring/layout.js';
+import { READER, RingSleep, WRITER } from './byte-ring/sleep.js';
+import { RingBusyError, RingRoleError } from './errors.js';
 import {
   type NodeReadableOptions,
   type NodeWritableOptions,
@@ -53,57 +65,10 @@ import {
 } from './node-streams.js';
 import { type WebStreamOptions, webReadableStream, webWritableStream } from './web-streams.js';
 
-/**
- * The kind number in a ByteRing's header word 1 (kinds 1–3 are in src/sync/shared-header.ts;
- * this one belongs there once that file is open for edits).
- */
-const KIND_BYTE_RING = 4;
-/** The ByteRing layout's own version, in the low byte of header word 1. */
-const RING_LAYOUT_VERSION = 1;
+export { MAX_RING_CAPACITY } from './byte-ring/layout.js';
 
-export const MAX_RING_CAPACITY = 2 ** 30;
-const DEFAULT_CAPACITY = 2 ** 20;
-
-// Word offsets. Written once, before the memory is shared: the header and CAPACITY.
-const CAPACITY = HEADER_WORDS;
-/** threadId + 1 of the writer; CAS from 0 by the view that becomes the writer, never cleared. */
-const WRITER_OWNER = HEADER_WORDS + 1;
-/** threadId + 1 of the reader; CAS from 0 by the view that becomes the reader, never cleared. */
-const READER_OWNER = HEADER_WORDS + 2;
-/** OPEN, then ENDED or ABORTED (CAS by the writer) or CANCELLED (CAS by the reader), once. */
-const STATE = HEADER_WORDS + 3;
-/** Bytes published so far (mod 2^32); written (store) only by the writer. */
-const WRITE = 16;
-/** Bytes read so far (mod 2^32); written (store) only by the reader. */
-const READ = 32;
-/** 1 while the reader sleeps or is about to; written only by the reader. */
-const READER_WAITING = 48;
-/** What the reader sleeps on; bumped (add) by the writer, or by whoever changes STATE. */
-const READER_SIGNAL = 49;
-/** 1 while the writer sleeps or is about to; written only by the writer. */
-const WRITER_WAITING = 64;
-/** What the writer sleeps on; bumped (add) by the reader, or by whoever changes STATE. */
-const WRITER_SIGNAL = 65;
-/** The data area starts on the line after the writer's. */
-const DATA_AT = 80 * 4;
-
-const OPEN = 0;
-const ENDED = 1;
-const ABORTED = 2;
-const CANCELLED = 3;
-const STATE_NAMES = ['open', 'ended', 'aborted', 'cancelled'] as const;
-
-/** #readSome's answers besides a byte count. */
+/** #readSome's answer at the end of the stream (besides a byte count, or NOT_YET). */
 const END = -1;
-const NOT_YET = -2;
-
-/** A side of the ring, as its sleeping words. */
-interface Side {
-  readonly waiting: number;
-  readonly signal: number;
-}
-const WRITER: Side = { waiting: WRITER_WAITING, signal: WRITER_SIGNAL };
-const READER: Side = { waiting: READER_WAITING, signal: READER_SIGNAL };
 
 export interface ByteRingOptions {
   /** Bytes in the ring, rounded up to a power of two: 1 to 2^30 (default 1 MiB). */
@@ -141,7 +106,8 @@ export class ByteRing {
   /** An async write or read of this view is in progress. */
   #writing = false;
   #reading = false;
-  #spinBudget = SPINS;
+  /** This view's sleeping and waking (byte-ring/sleep.ts). */
+  readonly #sleep: RingSleep;
 
   /** Set by from() for the constructor call it makes: the memory to open instead of a new one. */
   static #opening: SharedArrayBuffer | undefined;
@@ -152,18 +118,14 @@ export class ByteRing {
     if (memory === undefined) {
       const { capacity = DEFAULT_CAPACITY } = checkOptions(options);
       checkInteger('capacity', capacity, 1, MAX_RING_CAPACITY);
-      const rounded = 2 ** Math.ceil(Math.log2(capacity));
-      memory = new SharedArrayBuffer(DATA_AT + rounded);
-      const header = new Int32Array(memory, 0, DATA_AT / 4);
-      header[0] = MAGIC;
-      header[1] = (KIND_BYTE_RING << 8) | RING_LAYOUT_VERSION;
-      header[CAPACITY] = rounded;
+      memory = createRingMemory(2 ** Math.ceil(Math.log2(capacity)));
     }
     this.#memory = memory;
     this.#i32 = new Int32Array(memory, 0, DATA_AT / 4);
     this.#capacity = this.#i32[CAPACITY];
     this.#u8 = new Uint8Array(memory, DATA_AT, this.#capacity);
     this.#piece = Math.max(1, this.#capacity >> 2);
+    this.#sleep = new RingSleep(this.#i32);
   }
 
   /** Opens, in this thread, the ring whose `.handle` another thread passed here. */
@@ -215,7 +177,7 @@ export class ByteRing {
     if (from === bytes.length) return;
     const deadline = new Deadline(options);
     for (;;) {
-      if (!this.#waitSync(WRITER, this.#canWrite(bytes.length - from), deadline)) {
+      if (!this.#sleep.waitSync(WRITER, this.#canWrite(bytes.length - from), deadline)) {
         throw writeTimeout(deadline, 'ByteRing.writeSync', from);
       }
       from = this.#writeSome(bytes, from);
@@ -233,7 +195,7 @@ export class ByteRing {
     this.#writing = true;
     try {
       for (;;) {
-        if (!(await this.#waitAsync(WRITER, this.#canWrite(bytes.length - from), deadline))) {
+        if (!(await this.#sleep.waitAsync(WRITER, this.#canWrite(bytes.length - from), deadline))) {
           throw writeTimeout(deadline, 'ByteRing.write', from);
         }
         from = this.#writeSome(bytes, from);
@@ -315,7 +277,7 @@ export class ByteRing {
     u8.set(from === 0 && first === bytes.length ? bytes : bytes.subarray(from, from + first), at);
     if (first < n) u8.set(bytes.subarray(from + first, from + n), 0);
     Atomics.store(i32, WRITE, (written + n) | 0); // publish bytes [written, written + n) to the reader
-    this.#wake(READER);
+    this.#sleep.wake(READER);
     return from + n;
   }
 
@@ -329,7 +291,7 @@ export class ByteRing {
   tryRead(into: Uint8Array): number {
     this.#startRead(into, 'tryRead');
     const n = this.#readSome(into);
-    return Math.max(n, 0); // END and NOT_YET are negative
+    return n === END || n === NOT_YET ? 0 : n;
   }
 
   /**
@@ -343,7 +305,7 @@ export class ByteRing {
       const n = this.#readSome(into);
       if (n !== NOT_YET) return n === END ? 0 : n;
       deadline ??= new Deadline(options);
-      if (!this.#waitSync(READER, this.#canRead(), deadline)) {
+      if (!this.#sleep.waitSync(READER, this.#canRead(), deadline)) {
         throw deadline.timeoutError('ByteRing.readSync');
       }
     }
@@ -359,7 +321,7 @@ export class ByteRing {
     this.#reading = true;
     try {
       for (;;) {
-        if (!(await this.#waitAsync(READER, this.#canRead(), deadline))) {
+        if (!(await this.#sleep.waitAsync(READER, this.#canRead(), deadline))) {
           throw deadline.timeoutError('ByteRing.read');
         }
         const again = this.#readSome(into);
@@ -431,7 +393,7 @@ export class ByteRing {
    * Copies out and frees up to `into.length` published bytes: the count, END once the writer has
    * ended and all is read, NOT_YET when there is nothing yet. Throws once aborted or cancelled.
    */
-  #readSome(into: Uint8Array): number {
+  #readSome(into: Uint8Array): number | typeof NOT_YET {
     const i32 = this.#i32;
     const state = Atomics.load(i32, STATE);
     if (state === ABORTED || state === CANCELLED) throw stoppedForRead(state);
@@ -447,12 +409,12 @@ export class ByteRing {
     into.set(u8.subarray(at, at + first), 0);
     if (first < n) into.set(u8.subarray(0, n - first), first);
     Atomics.store(i32, READ, (read + n) | 0); // free bytes [read, read + n) for the writer
-    this.#wake(WRITER);
+    this.#sleep.wake(WRITER);
     return n;
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Roles, stopping and sleeping
+  // Roles and stopping (sleeping: byte-ring/sleep.ts)
 
   /** Makes this view the ring's writer (or reader), or throws RingRoleError if another is. */
   #claim(owner: number, role: 'writer' | 'reader'): void {
@@ -476,121 +438,7 @@ export class ByteRing {
   /** Moves STATE from OPEN to `to` (no-op once stopped) and wakes both sides to see it. */
   #stop(to: number): void {
     if (Atomics.compareExchange(this.#i32, STATE, OPEN, to) !== OPEN) return;
-    this.#wake(READER);
-    this.#wake(WRITER);
+    this.#sleep.wake(READER);
+    this.#sleep.wake(WRITER);
   }
-
-  /** After a change the side may wait for: bumps its SIGNAL and notifies, only if it sleeps. */
-  #wake(side: Side): void {
-    const i32 = this.#i32;
-    if (Atomics.load(i32, side.waiting) === 0) return;
-    Atomics.add(i32, side.signal, 1);
-    Atomics.notify(i32, side.signal);
-  }
-
-  /**
-   * Checks `ready()` up to the spin budget before a wait sleeps: true if it became ready. The
-   * budget adapts per view: a wait that ended while spinning earns the next one a longer spin (up
-   * to MAX_SPINS), one that did not a shorter one, since on a busy machine spinning steals the time
-   * of the thread it waits for; but a thread that sleeps gives up its core, and getting it back
-   * can take far longer than the other side needs to make room.
-   */
-  #spin(ready: () => boolean): boolean {
-    const budget = this.#spinBudget;
-    for (let spins = 1; spins <= budget; spins++) {
-      if (ready()) {
-        this.#spinBudget = Math.min(MAX_SPINS, budget * 2);
-        return true;
-      }
-    }
-    this.#spinBudget = Math.max(SPINS, budget >> 1);
-    return false;
-  }
-
-  /** Blocks until `ready()` (true) or the deadline passes (false). See "Sleeping". */
-  #waitSync(side: Side, ready: () => boolean, deadline: Deadline): boolean {
-    deadline.throwIfAborted();
-    const i32 = this.#i32;
-    if (ready() || this.#spin(ready)) return true;
-    for (;;) {
-      const remaining = deadline.remaining();
-      if (remaining <= 0) return false;
-      const seq = Atomics.load(i32, side.signal);
-      Atomics.store(i32, side.waiting, 1);
-      if (!ready()) Atomics.wait(i32, side.signal, seq, remaining);
-      Atomics.store(i32, side.waiting, 0);
-      if (ready()) return true;
-    }
-  }
-
-  /** The async form of #waitSync; rejects with `signal.reason` on abort. */
-  async #waitAsync(side: Side, ready: () => boolean, deadline: Deadline): Promise<boolean> {
-    const i32 = this.#i32;
-    for (;;) {
-      deadline.throwIfAborted();
-      if (ready()) return true;
-      const remaining = deadline.remaining();
-      if (remaining <= 0) return false;
-      const seq = Atomics.load(i32, side.signal);
-      Atomics.store(i32, side.waiting, 1);
-      if (!ready()) {
-        const waited = Atomics.waitAsync(i32, side.signal, seq, remaining);
-        // A pending waitAsync keeps nothing alive: hold the event loop meanwhile with a timer.
-        const keepAlive = setInterval(() => {}, 2 ** 30);
-        if (waited.async && (await raceAbort(waited.value, deadline.signal))) {
-          clearInterval(keepAlive);
-          Atomics.store(i32, side.waiting, 0);
-          Atomics.notify(i32, side.signal); // settle our own pending waitAsync: this side's only sleeper
-          throw deadline.signal!.reason;
-        }
-        clearInterval(keepAlive);
-      }
-      Atomics.store(i32, side.waiting, 0);
-    }
-  }
-}
-
-function stoppedForWrite(state: number, written: number): RingClosedError {
-  const name = STATE_NAMES[state] as RingStopped;
-  const why =
-    state === ENDED
-      ? 'the stream was ended by close()'
-      : state === ABORTED
-        ? 'the stream was aborted by its writer'
-        : 'the reader cancelled the stream';
-  return new RingClosedError(name, `cannot write to the ByteRing: ${why}`, written);
-}
-
-function stoppedForRead(state: number): RingClosedError {
-  return state === ABORTED
-    ? new RingClosedError('aborted', 'the ByteRing was aborted by its writer: the stream is incomplete')
-    : new RingClosedError('cancelled', 'cannot read from the ByteRing: its reader cancelled the stream');
-}
-
-function writeTimeout(deadline: Deadline, what: string, written: number): TimeoutError {
-  const error = deadline.timeoutError(what);
-  // Only a write longer than the capacity can time out midway; then `written` bytes went.
-  return Object.assign(error, { written });
-}
-
-function checkHandle(handle: unknown): SharedArrayBuffer {
-  if (handle === null || typeof handle !== 'object') {
-    throw new TypeError(`ByteRing.from() needs the .handle of a ByteRing, got ${describe(handle)}`);
-  }
-  const { kind, memory } = handle as Partial<ByteRingHandle>;
-  if (kind !== 'ByteRing' || !(memory instanceof SharedArrayBuffer) || memory.byteLength <= DATA_AT) {
-    throw new TypeError(`ByteRing.from() needs the .handle of a ByteRing, got ${describe(handle)}`);
-  }
-  const i32 = new Int32Array(memory, 0, DATA_AT / 4);
-  const capacity = Atomics.load(i32, CAPACITY);
-  if (
-    Atomics.load(i32, 0) !== MAGIC ||
-    Atomics.load(i32, 1) !== ((KIND_BYTE_RING << 8) | RING_LAYOUT_VERSION) ||
-    capacity <= 0 ||
-    (capacity & (capacity - 1)) !== 0 ||
-    memory.byteLength !== DATA_AT + capacity
-  ) {
-    throw new TypeError("ByteRing.from(): the handle's memory is not a ByteRing (bad header)");
-  }
-  return memory;
 }

@@ -4,6 +4,7 @@
 import { Readable, Writable } from 'node:stream';
 import { checkInteger, checkOptions } from '../internal/validate.js';
 import type { ByteRing } from './byte-ring.js';
+import { DEFAULT_CHUNK } from './web-streams.js';
 
 export interface NodeWritableOptions {
   /** Bytes the Writable buffers before write() returns false (default 256 KiB). */
@@ -18,8 +19,6 @@ export interface NodeReadableOptions {
    */
   chunkSize?: number;
 }
-
-const DEFAULT_CHUNK = 256 * 1024;
 
 /**
  * A Writable into `ring` (whose writer role the caller has claimed). end() ends the ring; an

@@ -9,7 +9,8 @@ export interface WebStreamOptions {
   highWaterMark?: number;
 }
 
-const DEFAULT_CHUNK = 256 * 1024;
+/** Both adapters' default chunk and highWaterMark, in bytes (node-streams.ts uses it too). */
+export const DEFAULT_CHUNK = 256 * 1024;
 
 function highWaterMarkOf(options: WebStreamOptions | undefined): number {
   const { highWaterMark = DEFAULT_CHUNK } = checkOptions(options);

@@ -16,8 +16,8 @@
 // (tickets are int32 and wrap after 2^32: a stale mark would make a live ticket look cancelled).
 //
 // Sleeping goes through an event count (wait/event-count.ts): every change a sleeper could be waiting
-// for (permits released, the line advanced, a cancellation, a close) is followed by a wake, so a
-// wake-up is never lost.
+// for (permits released, the line advanced, a cancellation) is followed by a wake, so a wake-up is
+// never lost. A semaphore cannot be closed: a waiter ends with its permits, its timeout or its signal.
 //
 // Memory effect: actions of a thread before `release()` happen-before the actions of a thread
 // after the `acquire()` that takes those permits (the CAS on COUNT reads the value the add wrote).
@@ -75,14 +75,6 @@ export const SEMAPHORE_WORDS = INTENTS_AFTER + ALIGN_ROOM + INTENTS_WORDS;
 /** The largest permit count. */
 export const MAX_PERMITS = 0x7fffffff;
 
-/**
- * Outcomes of one attempt. Tickets are int32 and take every value as they wrap, so no ticket is
- * ever returned where one of these could be read instead: the ticket stays in the Place.
- */
-const ACQUIRED = 0;
-export const CLOSED = -2;
-const WAITING = 1;
-
 /** Writes a fresh semaphore's words. Call before the memory is shared. */
 export function initSemaphore(i32: Int32Array, base: number, permits: number): void {
   i32[base + COUNT] = permits;
@@ -109,8 +101,6 @@ export interface Place {
 export class SemaphoreCore {
   readonly i32: Int32Array;
   readonly base: number;
-  /** Extra closing condition (a closed queue); checked only on the slow path. */
-  readonly isClosed: () => boolean;
   /** A Mutex's owner word: set to ME when a permit is taken, cleared when it is given back; 0 if none. */
   readonly ownerAt: number;
   readonly #events: EventCount;
@@ -118,15 +108,9 @@ export class SemaphoreCore {
   /** Word index of this view's intents entry; 0 until its first ticket, UNTRACKED (< 0) if the table was full. */
   #entry = 0;
 
-  constructor(
-    i32: Int32Array,
-    base: number,
-    kind: string,
-    options: { isClosed?: () => boolean; ownerAt?: number } = {},
-  ) {
+  constructor(i32: Int32Array, base: number, kind: string, options: { ownerAt?: number } = {}) {
     this.i32 = i32;
     this.base = base;
-    this.isClosed = options.isClosed ?? (() => false);
     this.ownerAt = options.ownerAt ?? 0;
     this.#events = new EventCount(i32, base + EVENTS);
     this.#intents = new IntentsTable(i32, intentsAt(base), kind);
@@ -220,16 +204,12 @@ export class SemaphoreCore {
     this.#events.pokeLocal();
   }
 
-  /** Wakes every sleeper unconditionally (after a close: the sleepers re-check `isClosed`). */
-  wakeAll(): void {
-    this.#events.wakeAll();
-  }
-
   /**
-   * One step of a waiting acquire of n permits (or of 1..n when `upTo`): returns ACQUIRED with
-   * `place.taken` set, CLOSED (the place is given up), or WAITING (in line, or waiting to join).
+   * One step of a waiting acquire of n permits (or of 1..n when `upTo`): true when it took them
+   * (`place.taken` says how many), false when it must wait (in line, or waiting to join it). The
+   * ticket stays in `place`, never in the answer: tickets take every int32 value as they wrap.
    */
-  private attempt(place: Place, n: number, upTo: boolean): number {
+  private attempt(place: Place, n: number, upTo: boolean): boolean {
     const i32 = this.i32;
     const b = this.base;
     if (!place.inLine) {
@@ -237,11 +217,10 @@ export class SemaphoreCore {
         const got = upTo ? this.tryTakeUpTo(n) : this.tryTake(n) ? n : 0;
         if (got > 0) {
           place.taken = got;
-          return ACQUIRED;
+          return true;
         }
       }
-      if (this.isClosed()) return CLOSED;
-      if (!this.enterLine(place)) return WAITING; // the line is full: wait for it to move
+      if (!this.enterLine(place)) return false; // the line is full: wait for it to move
     }
     const ticket = place.ticket;
     if (Atomics.load(i32, b + SERVING) === ticket) {
@@ -250,14 +229,10 @@ export class SemaphoreCore {
         place.inLine = false;
         place.taken = got;
         this.advance(ticket);
-        return ACQUIRED;
+        return true;
       }
     }
-    if (this.isClosed()) {
-      this.leave(place);
-      return CLOSED;
-    }
-    return WAITING;
+    return false;
   }
 
   /** Takes a ticket into `place`; false when LINE_SLOTS tickets are outstanding. */
@@ -342,7 +317,7 @@ export class SemaphoreCore {
     Atomics.compareExchange(this.i32, this.base + BOARD + (t & (LINE_SLOTS - 1)), t, wiped(t));
   }
 
-  /** Gives up a place in line (timeout, abort, close) and leaves no trace. */
+  /** Gives up a place in line (timeout or abort) and leaves no trace. */
   leave(place: Place): void {
     if (!place.inLine) return;
     place.inLine = false;
@@ -357,7 +332,7 @@ export class SemaphoreCore {
 
   /**
    * Blocks the calling thread until n permits (1..n when `upTo`) are taken; returns the number
-   * taken, or CLOSED, or 0 when the deadline passed (nothing taken).
+   * taken, or 0 when the deadline passed (nothing taken).
    */
   acquireSync(n: number, upTo: boolean, deadline: Deadline): number {
     const place = newPlace();
@@ -381,8 +356,7 @@ export class SemaphoreCore {
   }
 
   #check(place: Place, n: number, upTo: boolean): number | typeof NOT_YET {
-    const r = this.attempt(place, n, upTo);
-    return r === ACQUIRED ? place.taken : r === CLOSED ? CLOSED : NOT_YET;
+    return this.attempt(place, n, upTo) ? place.taken : NOT_YET;
   }
 }
 

@@ -23,11 +23,28 @@ afterEach(() => {
 });
 
 describe('conveyor check', () => {
-  it('exits 0 and says HOLDS for the seed protocol', async () => {
-    const { code, stdout } = await run('--model', 'seed', '--producers', '1', '--consumers', '2');
+  it('exits 0 and says HOLDS for the three-semaphore protocol, the model it checks by default', async () => {
+    const { code, stdout } = await run('--producers', '1', '--consumers', '2');
     expect(code).toBe(0);
+    expect(stdout).toMatch(/^model three-semaphores: 1 producer, 2 consumers/m);
     expect(stdout).toMatch(/^HOLDS/m);
     expect(stdout).toMatch(/explored [\d,]+ states, [\d,]+ transitions/);
+  });
+
+  it('still takes the old name seed for the three-semaphore model, and replays its schedules', async () => {
+    const asSeed = await run('--model', 'seed', '--producers', '1', '--consumers', '2', '--json');
+    const asNew = await run('--model', 'three-semaphores', '--producers', '1', '--consumers', '2', '--json');
+    expect(asSeed.code).toBe(0);
+    const [seed, renamed] = [JSON.parse(asSeed.stdout), JSON.parse(asNew.stdout)];
+    expect(seed.model).toBe('seed');
+    expect(renamed.model).toBe('three-semaphores');
+    expect(seed.status).toBe('holds');
+    expect(seed.stats.states).toBe(renamed.stats.states);
+    expect(seed.stats.transitions).toBe(renamed.stats.transitions);
+    const replayed = await run('--replay', 'seed:1,1,1,1:00000001111111');
+    expect(replayed.code).toBe(0);
+    expect(replayed.stdout).toMatch(/^model seed: 1 producer, 1 consumer/m);
+    expect(replayed.stdout).toContain('every thread finished; no check broke');
   });
 
   it('exits 1 for no-mutex and prints numbered steps, memory and a schedule that replays', async () => {
@@ -56,7 +73,7 @@ describe('conveyor check', () => {
     const { code, stdout } = await run('--list');
     expect(code).toBe(0);
     for (const name of [
-      'seed',
+      'three-semaphores',
       'no-mutex',
       'swapped-acquire',
       'no-empty',
@@ -66,6 +83,7 @@ describe('conveyor check', () => {
     ]) {
       expect(stdout).toMatch(new RegExp(`^${name} `, 'm'));
     }
+    expect(stdout).toMatch(/^seed +old name of three-semaphores, still accepted$/m);
   });
 
   for (const [args, message] of [
@@ -110,9 +128,10 @@ describe('conveyor check', () => {
     ]) {
       const { code, stdout } = await run(...args);
       expect(code).toBe(0);
-      const { models } = JSON.parse(stdout);
+      const { models, aliases } = JSON.parse(stdout);
       expect(models.map((m: { name: string }) => m.name)).toContain('conveyor-buffer');
-      expect(models.find((m: { name: string }) => m.name === 'seed')).toMatchObject({
+      expect(aliases).toEqual({ seed: 'three-semaphores' });
+      expect(models.find((m: { name: string }) => m.name === 'three-semaphores')).toMatchObject({
         summary: expect.stringContaining('mutex'),
         defaults: { producers: 2, consumers: 2, capacity: 2, items: 2 },
       });
@@ -122,13 +141,22 @@ describe('conveyor check', () => {
   it('completes conveyor-buffer at its default sizes and says the proof covers those sizes only', async () => {
     const { code, stdout } = await run('--model', 'conveyor-buffer');
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^model conveyor-buffer: 1 producer, 2 consumers, capacity 2, 2 items each$/m);
+    expect(stdout).toMatch(/^model conveyor-buffer: 2 producers, 1 consumer, capacity 2, 1 item each$/m);
     expect(stdout).toMatch(/^HOLDS/m);
     expect(stdout).toContain('for these sizes only');
   });
 
+  it('says a HOLDS found under --max-preemptions covers only those schedules', async () => {
+    const { code, stdout } = await run('--model', 'seed', '--max-preemptions', '1');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      /^ {2}with at most 1 preemption \(--max-preemptions\): a proof for these sizes and those schedules only$/m,
+    );
+    expect(stdout).not.toContain('for these sizes only:');
+  });
+
   it('exits 3, not 1, when the search stops at --max-states, and says what that means', async () => {
-    const { code, stdout } = await run('--model', 'seed', '--max-states', '50');
+    const { code, stdout } = await run('--model', 'three-semaphores', '--max-states', '50');
     expect(code).toBe(3);
     expect(stdout).toMatch(/^INCOMPLETE: stopped at the state limit/m);
     expect(stdout).toContain('no proof either');

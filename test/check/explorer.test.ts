@@ -161,19 +161,27 @@ describe('explore', () => {
 
   it('explores fewer states under a preemption bound and still finds the no-mutex bug', () => {
     const model = buildModel('no-mutex', { producers: 2, consumers: 2, capacity: 2, items: 2 });
-    const full = explore(buildModel('seed', { producers: 2, consumers: 2, capacity: 2, items: 2 }));
-    const bounded = explore(buildModel('seed', { producers: 2, consumers: 2, capacity: 2, items: 2 }), {
-      maxPreemptions: 1,
-    });
+    const full = explore(
+      buildModel('three-semaphores', { producers: 2, consumers: 2, capacity: 2, items: 2 }),
+    );
+    const bounded = explore(
+      buildModel('three-semaphores', { producers: 2, consumers: 2, capacity: 2, items: 2 }),
+      {
+        maxPreemptions: 1,
+      },
+    );
     expect(bounded.status).toBe('holds');
     expect(bounded.stats.states).toBeLessThan(full.stats.states);
     expect(explore(model, { maxPreemptions: 1 }).violation?.kind).toBe('lost-item');
   });
 
   it('stops with status incomplete at the state limit', () => {
-    const verdict = explore(buildModel('seed', { producers: 2, consumers: 2, capacity: 2, items: 2 }), {
-      maxStates: 50,
-    });
+    const verdict = explore(
+      buildModel('three-semaphores', { producers: 2, consumers: 2, capacity: 2, items: 2 }),
+      {
+        maxStates: 50,
+      },
+    );
     expect(verdict.status).toBe('incomplete');
     expect(verdict.status === 'incomplete' && verdict.stoppedBy).toBe('states');
     expect(verdict.stats.states).toBe(50);
@@ -203,10 +211,10 @@ describe('explore', () => {
   });
 
   it('rejects bad options and bad models with errors that name the bad value', () => {
-    const model = buildModel('seed');
+    const model = buildModel('three-semaphores');
     expect(() => explore(model, { maxDepth: 0 })).toThrow(/maxDepth must be an integer >= 1 .*got 0/);
     expect(() => explore(model, { maxPreemptions: Number.NaN })).toThrow(RangeError);
-    expect(() => buildModel('seed', { capacity: 0 })).toThrow(
+    expect(() => buildModel('three-semaphores', { capacity: 0 })).toThrow(
       /capacity must be an integer from 1 to 8, got 0/,
     );
     expect(() => buildModel('nope')).toThrow(ModelError);
@@ -227,7 +235,7 @@ describe('explore', () => {
   });
 
   it('refuses a schedule that runs a blocked thread or belongs to another model', () => {
-    const model = buildModel('seed', { producers: 1, consumers: 1, capacity: 1, items: 1 });
+    const model = buildModel('three-semaphores', { producers: 1, consumers: 1, capacity: 1, items: 1 });
     expect(() => replay(model, [1])).toThrow(/c1 cannot run: it is blocked on acquire\(full\)/);
     expect(() => replay(model, 'no-mutex:1,1,1,1:0')).toThrow(ScheduleError);
     expect(() => replay(model, 'seed:1,1,1,1:!')).toThrow(/malformed schedule/);

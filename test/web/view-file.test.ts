@@ -139,7 +139,7 @@ describe('conveyor view reading a check result', () => {
   });
 
   it('refuses a result that holds, and a schedule the model cannot run, naming the file', () => {
-    expect(() => viewDocFromText('holds.json', checkJson('seed'))).toThrow(
+    expect(() => viewDocFromText('holds.json', checkJson('three-semaphores'))).toThrow(
       "holds.json: this check result has no counterexample to replay (status 'holds')",
     );
     const tampered = JSON.stringify({ schedule: 'no-mutex:2,2,2,2:0009' });

@@ -11,14 +11,16 @@ const BROKEN = {
   'wrong-release': ['underflow', 'deadlock'],
 } as const;
 
-describe('the seed models', () => {
-  it('the seed protocol holds for every mix of 1-2 producers, 1-2 consumers, capacity 1-3 and 1-3 items', () => {
+describe('the three-semaphore models', () => {
+  it('the three-semaphore protocol holds for every mix of 1-2 producers, 1-2 consumers, capacity 1-3 and 1-3 items', () => {
     let combinations = 0;
     for (const producers of [1, 2]) {
       for (const consumers of [1, 2]) {
         for (const capacity of [1, 2, 3]) {
           for (const items of [1, 2, 3]) {
-            const verdict = explore(buildModel('seed', { producers, consumers, capacity, items }));
+            const verdict = explore(
+              buildModel('three-semaphores', { producers, consumers, capacity, items }),
+            );
             expect(verdict.status, `${producers}p ${consumers}c cap ${capacity} ${items} items`).toBe(
               'holds',
             );

@@ -1,6 +1,7 @@
-// The seed's protocol as models: the correct three-semaphore bounded buffer (`seed`) and the
-// broken variants its text warns about. Each producer puts `items` items, each consumer takes its
-// share of all of them (the shares differ by at most one), as in the seed's loops:
+// The classic three-semaphore bounded buffer as models: the correct protocol (`three-semaphores`,
+// the founding program's; `seed` is its old name, still accepted) and the broken variants that
+// program's text warns about. Each producer puts `items` items, each consumer takes its share of
+// all of them (the shares differ by at most one), as in the founding program's loops:
 //
 //   producer: empty.acquire(); mutex.acquire(); buffer[in] = item; in = (in + 1) % CAPACITY;
 //             mutex.release(); full.release()
@@ -8,8 +9,8 @@
 //             mutex.release(); empty.release()
 //
 // Reading `in` and writing it back are separate steps, as they are in any real machine: that is
-// exactly the window the mutex closes. src/check/promela/seed.pml is the same protocol in Promela,
-// step for step, for the cross-check against Spin.
+// exactly the window the mutex closes. src/check/promela/three-semaphores.pml is the same
+// protocol in Promela, step for step, for the cross-check against Spin.
 
 import {
   itemOf,
@@ -20,10 +21,17 @@ import {
   type ThreadSpec,
 } from './model.js';
 
-export type SeedVariant = 'seed' | 'no-mutex' | 'swapped-acquire' | 'no-empty' | 'no-full' | 'wrong-release';
+export type ThreeSemaphoreVariant =
+  | 'three-semaphores'
+  | 'no-mutex'
+  | 'swapped-acquire'
+  | 'no-empty'
+  | 'no-full'
+  | 'wrong-release';
 
-export const SEED_VARIANTS: Readonly<Record<SeedVariant, string>> = {
-  seed: "the seed's protocol: empty, full and a mutex around the buffer (holds)",
+export const THREE_SEMAPHORE_VARIANTS: Readonly<Record<ThreeSemaphoreVariant, string>> = {
+  'three-semaphores':
+    "semaphores empty and full, and a mutex around the buffer: the founding program's protocol (holds)",
   'no-mutex': 'no mutex: two producers read the same `in`, write the same slot, and an item is lost',
   'swapped-acquire':
     'the producer locks the mutex before acquiring empty: a deadlock once the buffer is full',
@@ -38,7 +46,7 @@ export function consumerShare(params: ModelParams, c: number): number {
   return Math.floor(total / params.consumers) + (c < total % params.consumers ? 1 : 0);
 }
 
-export function seedModel(variant: SeedVariant, params: ModelParams): Model {
+export function threeSemaphoreModel(variant: ThreeSemaphoreVariant, params: ModelParams): Model {
   const { producers, consumers, capacity, items } = params;
   const mutex = variant !== 'no-mutex';
 
@@ -79,7 +87,7 @@ export function seedModel(variant: SeedVariant, params: ModelParams): Model {
   }
   return {
     name: variant,
-    summary: SEED_VARIANTS[variant],
+    summary: THREE_SEMAPHORE_VARIANTS[variant],
     memory: {
       semaphores: { empty: capacity, full: 0 },
       mutexes: mutex ? ['mutex'] : [],

@@ -1,12 +1,13 @@
 /*
- * The seed's producer-consumer protocol in Promela, for the cross-check of `conveyor check`
- * against Spin. Step for step the same as src/check/seed-models.ts: each statement below is one
- * atomic step there (acquire, lock, read `in`, write the slot, write `in`, unlock, release).
+ * The classic three-semaphore producer-consumer protocol (the founding program's) in Promela, for
+ * the cross-check of `conveyor check` against Spin. Step for step the same as
+ * src/check/three-semaphores.ts: each statement below is one atomic step there (acquire, lock,
+ * read `in`, write the slot, write `in`, unlock, release).
  *
  * Parameters (pass with -D): P producers, C consumers, CAP slots, N items per producer, and
- * VARIANT: 0 seed, 1 no-mutex, 2 swapped-acquire, 3 no-empty, 4 no-full, 5 wrong-release.
+ * VARIANT: 0 three-semaphores, 1 no-mutex, 2 swapped-acquire, 3 no-empty, 4 no-full, 5 wrong-release.
  *
- *   spin -a -DP=2 -DC=2 -DCAP=2 -DN=3 -DVARIANT=0 seed.pml && gcc -O2 -DSAFETY -o pan pan.c && ./pan -m100000
+ *   spin -a -DP=2 -DC=2 -DCAP=2 -DN=3 -DVARIANT=0 three-semaphores.pml && gcc -O2 -DSAFETY -o pan pan.c && ./pan -m100000
  *
  * Checks: assertions (no write into a slot that holds an item, no read of an empty slot, each item
  * taken once and in order per producer, every item taken by the end) and Spin's own invalid end
