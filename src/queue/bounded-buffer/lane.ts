@@ -93,6 +93,12 @@ export class Lane extends Ring {
   /** Items the last successful ready() found (at most its `max`). */
   claimed = 0;
 
+  /** This view's state that outlives a call (sides held, what it knows of each index), for the explorer. */
+  override get guesses(): string {
+    const sides = `${this.#producer ? 'P' : ''}${this.#consumer ? 'C' : ''}`;
+    return `${sides}:${this.#tail},${this.#room},${this.#head},${this.#ready}`;
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Producer
 
