@@ -82,7 +82,7 @@ if (args.filter !== undefined) {
 const state = new Map(
   groups.map((g) => [
     g.id,
-    new Map(Object.keys(g.cases).map((c) => [c, { values: [], perRound: new Map() }])),
+    new Map(Object.keys(g.cases).map((c) => [c, { values: [], perRound: new Map(), details: [] }])),
   ]),
 );
 
@@ -115,6 +115,7 @@ for (let round = 0; round < rounds; round++) {
         } else value = { rate: n / result.seconds };
       }
       if (value !== undefined) {
+        if (result.details !== undefined) record.details.push(result.details); // e.g. round trips/item
         record.values.push(value);
         record.perRound.set(round, value);
       }
@@ -167,6 +168,11 @@ for (const group of groups) {
       entry.max = Math.max(...metrics);
       if (group.latency) entry.p99 = median(record.values.map((v) => v.p99));
       if (ratios.length > 0) entry.ratio = median(ratios);
+      if (record.details.length > 0) {
+        entry.details = {};
+        for (const key of Object.keys(record.details[0]))
+          entry.details[key] = median(record.details.map((d) => d[key]));
+      }
     }
     cases.push(entry);
   }

@@ -6,6 +6,7 @@
 export {
   BufferCorruptedError,
   ItemTooLargeError,
+  LaneRoleError,
   LockOwnershipError,
   PlatformError,
   QueueClosedError,

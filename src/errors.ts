@@ -86,3 +86,21 @@ export class PlatformError extends Error {
     this.code = code;
   }
 }
+
+/**
+ * A second producer (or consumer) tried to put (or get) on a BoundedBuffer declared as a
+ * one-producer, one-consumer lane (`{ producers: 1, consumers: 1 }`). Nothing was put or taken.
+ */
+export class LaneRoleError extends Error {
+  override readonly name = 'LaneRoleError';
+  readonly code = 'ERR_LANE_ROLE_TAKEN';
+  /** The side that was refused. */
+  readonly role: 'producer' | 'consumer';
+  /** The thread that holds that side (its threadId). */
+  readonly owner: number;
+  constructor(role: 'producer' | 'consumer', owner: number, message: string) {
+    super(message);
+    this.role = role;
+    this.owner = owner;
+  }
+}

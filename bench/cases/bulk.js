@@ -12,6 +12,8 @@ const CHUNK = 65536;
 /** The ByteRing's size: 64 chunks, as many as the MessagePort case lets be in flight. */
 const RING_BYTES = 4 << 20;
 const CAPACITY = 1024;
+/** A BoundedBuffer's options for the one-producer, one-consumer lane. */
+const LANE = { producers: 1, consumers: 1 };
 
 /** n bytes in chunks of CHUNK: the receiver counts the bytes and sums each chunk's stamp (k & 255). */
 function bytesExpected(n) {
@@ -105,6 +107,27 @@ export const groups = [
       'BoundedBuffer putManySync(Int32Array)/getManySync({ into })': {
         run: bufferPair('ints-typed', { data: { batch: 1024 } }),
         items: [1_000_000, 10_000_000],
+      },
+      'BoundedBuffer lane { producers: 1, consumers: 1 }, putManySync(Int32Array)/getManySync({ into })': {
+        run: bufferPair('ints-typed', { buffer: LANE, data: { batch: 1024 } }),
+        items: [1_000_000, 10_000_000],
+      },
+    },
+  },
+  {
+    id: 'bulk-lane-singles',
+    title: 'Two workers, int32 one at a time: the one-producer, one-consumer lane against any number',
+    unit: 'items/s',
+    baseline: 'BoundedBuffer putSync(i)/getSync()',
+    expect: ints,
+    cases: {
+      'BoundedBuffer putSync(i)/getSync()': {
+        run: bufferPair('ints-options', { data: { options: 'none' } }),
+        items: [150_000, 2_000_000],
+      },
+      'BoundedBuffer lane { producers: 1, consumers: 1 }, putSync(i)/getSync()': {
+        run: bufferPair('ints-options', { buffer: LANE, data: { options: 'none' } }),
+        items: [150_000, 2_000_000],
       },
     },
   },

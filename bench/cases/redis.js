@@ -4,8 +4,9 @@
 // clients, counted client-side) and `serverCommands` per item (INFO total_commands_processed,
 // which also counts the commands run inside scripts).
 //
-//   node bench/cases/redis.js [N]   one sample of every case, with commands per item and the
-//                                   wake-up latency (p50/p90 from a put to the blocked get's return)
+//   node bench/cases/redis.js [N] [GROUP]   one sample of every case (of the groups whose id contains
+//                                   GROUP), with commands per item and the wake-up latency (p50/p90
+//                                   from a put to the blocked get's return)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -114,12 +115,19 @@ function onRedis(body) {
       sent = 0;
       const result = await body(redis, n);
       const seconds = (performance.now() - result.t0) / 1000;
-      const serverCommands = (await redis.serverCommands()) - before - 1;
+      const serverCommands = ((await redis.serverCommands()) - before - 1) / n;
+      const roundTrips = result.roundTrips ?? sent / n;
       return {
         ...result,
         seconds,
-        roundTrips: result.roundTrips ?? sent / n,
-        serverCommands: serverCommands / n,
+        roundTrips,
+        serverCommands,
+        // Shown beside the rate by `npm run bench` (medians over rounds).
+        details: {
+          'round trips/item': roundTrips,
+          'server commands/item': serverCommands,
+          ...result.details,
+        },
       };
     } finally {
       await redis.stop();
@@ -347,7 +355,14 @@ const mismatch = onRedis(async ({ url, port }, n) => {
   await Promise.all([...producers, consumer].map((queue) => queue.disconnect()));
   watcher.disconnect();
   if (max > capacity) throw new Error(`size ${max} went above the capacity ${capacity}`);
-  return { count, sum, t0, maxSize: max, producerWakeUps: wakeUps / n };
+  return {
+    count,
+    sum,
+    t0,
+    maxSize: max,
+    producerWakeUps: wakeUps / n,
+    details: { 'max size': max, 'producer wake-ups/item': wakeUps / n },
+  };
 });
 
 export const groups = [
@@ -425,7 +440,8 @@ async function wakeLatency(samples) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const scale = Number(process.argv[2] ?? 1);
-  for (const group of groups) {
+  const only = process.argv[3]; // e.g. 'awaited': only the groups whose id contains it
+  for (const group of groups.filter((g) => only === undefined || g.id.includes(only))) {
     for (const [name, spec] of Object.entries(group.cases)) {
       const n = Math.round(spec.items[0] * scale);
       const r = await spec.run(n);

@@ -6,7 +6,7 @@ export function format(group, value) {
   const r = value.rate;
   if (group.unit === 'bytes/s') return `${(r / 1e9).toFixed(2)} GB/s`;
   if (r >= 1e6) return `${(r / 1e6).toFixed(r >= 1e8 ? 0 : r >= 1e7 ? 1 : 2)} M/s`;
-  return `${(r / 1e3).toFixed(0)} k/s`;
+  return `${(r / 1e3).toFixed(r < 1e4 ? 2 : 0)} k/s`;
 }
 
 /** 2 significant digits below 10 (0.0042, 0.44, 1.2), whole numbers above. */
@@ -35,16 +35,21 @@ export function markdown(report) {
   for (const group of report.groups) {
     lines.push('', `### ${group.title}`, '');
     const latency = group.unit.includes('µs');
+    // Cases may report details (medians over rounds), e.g. Redis round trips per item: one more column.
+    const detailed = !latency && group.cases.some((c) => c.details !== undefined);
+    const more = detailed ? ' details (medians) |' : '';
     lines.push(
       latency
         ? `| case | p50 round trip | p99 | spread | time vs ${group.baseline} |`
-        : `| case | ${group.unit} (median) | spread | vs ${group.baseline} |`,
+        : `| case | ${group.unit} (median) | spread | vs ${group.baseline} |${more}`,
     );
-    lines.push(latency ? '|---|---|---|---|---|' : '|---|---|---|---|');
+    lines.push(latency ? '|---|---|---|---|---|' : `|---|---|---|---|${detailed ? '---|' : ''}`);
     for (const c of group.cases) {
       if (c.median === undefined) {
         const why = c.skipped ? `skipped: ${c.skipped}` : `error: ${c.error}`;
-        lines.push(latency ? `| ${c.name} | ${why} | | | |` : `| ${c.name} | ${why} | | |`);
+        lines.push(
+          latency ? `| ${c.name} | ${why} | | | |` : `| ${c.name} | ${why} | | |${detailed ? ' |' : ''}`,
+        );
         continue;
       }
       const spread = `${Math.round((100 * c.min) / c.median)}–${Math.round((100 * c.max) / c.median)}%`;
@@ -54,7 +59,14 @@ export function markdown(report) {
         lines.push(
           `| ${c.name} | ${c.median.toFixed(1)} µs | ${c.p99.toFixed(1)} µs | ${spread} | ${ratio} |`,
         );
-      else lines.push(`| ${c.name} | ${format(group, { rate: c.median })} | ${spread} | ${ratio} |`);
+      else {
+        const details = Object.entries(c.details ?? {})
+          .map(([key, v]) => `${key} ${Number.isInteger(v) ? v : v.toFixed(2)}`)
+          .join(', ');
+        lines.push(
+          `| ${c.name} | ${format(group, { rate: c.median })} | ${spread} | ${ratio} |${detailed ? ` ${details} |` : ''}`,
+        );
+      }
     }
   }
   if (failures.length > 0)

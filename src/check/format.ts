@@ -44,14 +44,21 @@ function rate(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
-export function formatVerdict(model: Model, verdict: Verdict): string {
+/** `maxPreemptions`: the bound the search ran under, if any (a HOLDS then covers only those schedules). */
+export function formatVerdict(
+  model: Model,
+  verdict: Verdict,
+  maxPreemptions = Number.POSITIVE_INFINITY,
+): string {
   const { stats } = verdict;
   const lines = [`model ${model.name}: ${formatParams(model.params)}`.trimEnd(), `  ${model.summary}`];
   const explored = `${rate(stats.states)} states, ${rate(stats.transitions)} transitions, ${stats.ms} ms (${rate(stats.statesPerSecond)} states/s)`;
   if (verdict.status === 'holds') {
     lines.push(
       `HOLDS: no deadlock, overflow, underflow, lost, duplicated or reordered item in any interleaving`,
-      `  (a proof for these sizes only: larger ones are not covered)`,
+      Number.isFinite(maxPreemptions)
+        ? `  with at most ${maxPreemptions} preemption${maxPreemptions === 1 ? '' : 's'} (--max-preemptions): a proof for these sizes and those schedules only`
+        : `  (a proof for these sizes only: larger ones are not covered)`,
       `explored ${explored}`,
     );
   } else if (verdict.status === 'incomplete') {

@@ -141,6 +141,7 @@ export class Machine {
     const spec = this.model.threads[thread];
     let declared: string | undefined;
     try {
+      if (spec.next !== undefined) return spec.next(this.#contexts[thread], results);
       const generator = spec.run(this.#contexts[thread]);
       let next = generator.next();
       let used = 0;

@@ -111,11 +111,24 @@ export interface MemorySpec {
 
 export type ThreadBody = (t: ThreadContext) => Generator<Step, void, number>;
 
-export interface ThreadSpec {
-  /** Short name for traces: p1, c2. */
-  readonly name: string;
-  readonly run: ThreadBody;
-}
+/**
+ * A thread of real code (code-memory.ts): given the results of its steps so far, the step it takes
+ * next (DONE_STEP at its end), and the state it declared right before that step, if any (as
+ * t.state() declares one in a generator). Deterministic, like a generator thread.
+ */
+export type StepFunction = (
+  t: ThreadContext,
+  results: readonly number[],
+) => { readonly step: Step; readonly declared: string | undefined };
+
+/** A thread: a generator (`run`), or real code replayed against its results (`next`). */
+export type ThreadSpec =
+  | {
+      /** Short name for traces: p1, c2. */ readonly name: string;
+      readonly run: ThreadBody;
+      readonly next?: undefined;
+    }
+  | { readonly name: string; readonly next: StepFunction; readonly run?: undefined };
 
 export interface Model {
   /** The model's name, as given to `--model`. */

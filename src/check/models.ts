@@ -1,6 +1,6 @@
 // The built-in models, by name: the classic three-semaphore protocol and its broken variants,
-// conveyor's own BoundedBuffer, and its ByteRing. Each is built from the same four parameters.
-// Old names stay accepted as aliases (MODEL_ALIASES).
+// conveyor's own BoundedBuffer (its code, run by the explorer), and its ByteRing. Each is built
+// from the same four parameters. Old names stay accepted as aliases (MODEL_ALIASES).
 
 import { BYTE_RING_VARIANTS, type ByteRingVariant, byteRingModel } from './byte-ring-model.js';
 import {
@@ -39,15 +39,16 @@ export function modelName(name: string): string {
 export const DEFAULT_PARAMS: Readonly<ModelParams> = { producers: 2, consumers: 2, capacity: 2, items: 2 };
 
 /**
- * The defaults for conveyor's BoundedBuffer models: a finer-grained model (CAS claims, stamps,
- * futex words), whose 2x2 set does not finish in the default state limit; one producer and two
- * consumers with two items each is complete in about 34,000 states (under a second).
+ * The defaults for conveyor's BoundedBuffer models, which run its own code (conveyor-buffer.ts),
+ * one step per shared-memory access: two producers racing for TAIL and a consumer, complete in
+ * about 23,000 states (under a second). Larger sizes grow fast (two producers with capacity 1,
+ * 1.4 million states; 2 of each, over 3 million): give them --max-preemptions.
  */
 export const CONVEYOR_BUFFER_DEFAULT_PARAMS: Readonly<ModelParams> = {
-  producers: 1,
-  consumers: 2,
+  producers: 2,
+  consumers: 1,
   capacity: 2,
-  items: 2,
+  items: 1,
 };
 
 /** The parameters a model is explored with when none are given: chosen so that the search completes. */

@@ -141,8 +141,9 @@ export async function checkCommand(argv: string[]): Promise<number> {
       if (n !== undefined) params[key] = n;
     }
     const model = buildModel(values.model ?? 'three-semaphores', params);
+    const maxPreemptions = count('max-preemptions', values['max-preemptions'], 0);
     const verdict = explore(model, {
-      maxPreemptions: count('max-preemptions', values['max-preemptions'], 0),
+      maxPreemptions,
       maxStates: count('max-states', values['max-states'], 1),
     });
     if (json) {
@@ -158,7 +159,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
         }),
       );
     } else {
-      out(formatVerdict(model, verdict));
+      out(formatVerdict(model, verdict, maxPreemptions));
     }
     if (verdict.status === 'holds') return EXIT_HOLDS;
     return verdict.status === 'violation' ? EXIT_VIOLATION : EXIT_INCOMPLETE;

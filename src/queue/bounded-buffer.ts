@@ -2,6 +2,8 @@
 // in any threads. This file is its public face; the parts live in bounded-buffer/:
 //   layout.ts    the words of its memory, and the checks that open a handle
 //   ring.ts      claiming positions, publishing and freeing slots (Design, Invariants, Fairness)
+//   lane.ts      the same for one producer and one consumer ({ producers: 1, consumers: 1 }),
+//                by whole batches; lane-transfer.ts its copies
 //   transfer.ts  one attempt to put or get: a claim, the slots' bytes through the codec, the stamps
 //   dead-threads.ts  repairing what a dead thread left half-done
 //   tasks.ts     taskDone() and join()
@@ -22,6 +24,8 @@ import { NOT_YET, TIMED_OUT } from '../sync/wait/outcomes.js';
 import { Attempt, Sleeper } from '../sync/wait/word.js';
 import { type RecoveryReport, recover } from './bounded-buffer/dead-threads.js';
 import { closedForGet, closedForPut, closedForPutMany } from './bounded-buffer/failures.js';
+import { Lane } from './bounded-buffer/lane.js';
+import { LaneTransfer, LaneTypedBatch } from './bounded-buffer/lane-transfer.js';
 import {
   checkNewOptions,
   createMemory,
@@ -48,6 +52,13 @@ export interface BoundedBufferOptions<T> {
   codec?: CodecName | Codec<T>;
   /** Largest encoded item for the variable-size codecs (default 512 bytes). */
   slotBytes?: number;
+  /**
+   * `producers: 1, consumers: 1` (both, or neither) makes the buffer a lane: one view puts and one
+   * gets, and every batch is published and freed whole with one atomic step each (docs/lane.md).
+   * A second view that puts (gets) is refused with LaneRoleError. Left out: any number of each.
+   */
+  producers?: 1;
+  consumers?: 1;
 }
 
 /** A JSON value: what the 'json' codec hands back when no item type is given. */
@@ -57,6 +68,9 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 interface SizeOptions {
   capacity: number;
   slotBytes?: number;
+  /** Both 1: a one-producer, one-consumer lane (see BoundedBufferOptions). */
+  producers?: 1;
+  consumers?: 1;
 }
 
 /**
@@ -127,7 +141,9 @@ class BoundedBuffer<T = number> implements BlockingQueue<T> {
     }
     this.#memory = i32.buffer as SharedArrayBuffer;
     this.#layout = layout;
-    this.#ring = new Ring(i32, layout, new IntentsTable(i32, INTENTS_AT, 'BoundedBuffer'));
+    const intents = new IntentsTable(i32, INTENTS_AT, 'BoundedBuffer');
+    const lane = layout.lane ? new Lane(i32, layout, intents) : undefined;
+    this.#ring = lane ?? new Ring(i32, layout, intents);
     const codec = bindCodec(
       layout.codecName,
       custom,
@@ -137,8 +153,13 @@ class BoundedBuffer<T = number> implements BlockingQueue<T> {
       layout.stride,
       layout.slotBytes,
     );
-    this.#io = new Transfer(this.#ring, codec);
-    this.#typed = codec.view !== undefined ? new TypedBatch(this.#ring, codec.view) : undefined;
+    if (lane !== undefined) {
+      this.#io = new LaneTransfer(lane, codec);
+      this.#typed = codec.view !== undefined ? new LaneTypedBatch(lane, codec.view) : undefined;
+    } else {
+      this.#io = new Transfer(this.#ring, codec);
+      this.#typed = codec.view !== undefined ? new TypedBatch(this.#ring, codec.view) : undefined;
+    }
     this.#sleeper = new Sleeper(i32);
   }
 
@@ -392,7 +413,9 @@ class BoundedBuffer<T = number> implements BlockingQueue<T> {
    * Closes the buffer: no more puts; getters drain what is buffered, then fail with
    * QueueClosedError. With `{ immediate: true }` the buffered items are discarded and returned
    * (and counted done for `join`), and every waiter wakes at once. Closing again is allowed;
-   * an immediate close after a plain one discards what is left.
+   * an immediate close after a plain one discards what is left. On a lane the discarding goes
+   * through the consumer side: from a view that holds it or while it is free; if another view
+   * holds it, nothing is discarded (that consumer drains the items) and [] is returned.
    */
   close(options?: CloseOptions): T[] {
     const { immediate } = checkOptions(options);
@@ -416,9 +439,12 @@ class BoundedBuffer<T = number> implements BlockingQueue<T> {
    * producer never saw it succeed, and no getter sees any of it); a put it had published stays;
    * items its get had claimed but not taken out are removed and handed back in `returned`. Nobody
    * stays blocked on it afterwards. Calling it for a thread that is still running breaks the buffer.
+   * On a lane it frees the side(s) that thread held, for another view to take over; the report is
+   * all zeros there, since a lane's batch is published (or freed) whole or not at all.
    */
   recover(threadId: number): RecoveryReport<T> {
     checkRecoverable(threadId);
+    if (this.#ring instanceof Lane) return this.#ring.recover(threadId);
     return recover(this.#ring, this.#io, threadId);
   }
 

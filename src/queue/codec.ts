@@ -95,7 +95,8 @@ abstract class BaseCodec<T> {
   }
 }
 
-class Int32Codec extends BaseCodec<number> implements SlotCodec<number> {
+/** The 'int32' slot codec (exported for the explorer, which runs it over a recorded memory). */
+export class Int32Codec extends BaseCodec<number> implements SlotCodec<number> {
   constructor(readonly view: Int32Array) {
     super();
   }

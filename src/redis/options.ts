@@ -31,6 +31,11 @@ export interface RedisBufferOptions<T> {
   keyPrefix?: string;
   /** Told about each item moved to the dead-letter list by this handle (undecodable, oversize). */
   onDeadLetter?: (letter: DeadLetter) => void;
+  /**
+   * Whether an ack also takes this handle's next items in the same call (default true), so that
+   * the next get needs no round trip; items nobody asks for within 50 ms are handed back.
+   */
+  prefetch?: boolean;
 }
 
 /** An item taken under a lease: say you finished it with `ack()`. */
@@ -64,6 +69,7 @@ export interface Resolved<T> {
   maxAttempts: number;
   connectTimeout: number;
   onDeadLetter: ((letter: DeadLetter) => void) | undefined;
+  prefetch: boolean;
 }
 
 export function resolve<T>(options: RedisBufferOptions<T>): Resolved<T> {
@@ -78,9 +84,13 @@ export function resolve<T>(options: RedisBufferOptions<T>): Resolved<T> {
   if (onDeadLetter !== undefined && typeof onDeadLetter !== 'function') {
     throw new TypeError(`onDeadLetter must be a function, got ${describe(onDeadLetter)}`);
   }
+  const prefetch = options.prefetch ?? true;
+  if (typeof prefetch !== 'boolean')
+    throw new TypeError(`prefetch must be a boolean, got ${describe(prefetch)}`);
   return {
     name,
     capacity,
+    prefetch,
     url: checkUrl(options.url ?? 'redis://127.0.0.1:6379'),
     prefix: keyPrefix(
       options.keyPrefix === undefined ? 'conveyor' : checkName('keyPrefix', options.keyPrefix),

@@ -6,7 +6,8 @@
 // - Every change to the queue is one script call, atomic on the server; this class keeps only
 //   per-handle state: the leases it holds, its FIFO of plain gets for taskDone(), its waiters.
 // - A put is identified by the id of its first item; a script call resent after a dropped
-//   connection finds that id and reports the put done instead of doing it twice.
+//   connection finds that id and reports the put done instead of doing it twice. A get call is
+//   identified by its own id (the lease token of what it takes); a resent one gets the same leases.
 // - A put or get that ends by timeout or abort ends only between script calls, after its waiter
 //   was withdrawn (PASS): a put that failed never appears later, a get that failed took nothing
 //   (items that arrive for a get that gave up meanwhile are handed back at once: takers.ts).
@@ -32,6 +33,8 @@ import { RECHECK_MS, type Waiter, WakeHub } from './wake.js';
 export const MAX_BATCH = 1000;
 /** How long a put's id is remembered, so a resent put is not done twice. */
 const DEDUPE_MS = 10 * 60_000;
+/** How long items an ack fetched ahead wait for a get of this handle before they are handed back. */
+export const STASH_MS = 50;
 
 interface Raw {
   id: string;
@@ -63,6 +66,13 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
   /** Plain gets not yet marked done, oldest first (what taskDone() acknowledges). */
   readonly #unacked: { id: string; token: string }[] = [];
   #nextPut = 0;
+  #nextGet = 0;
+  /** Items an ack fetched ahead (held under lease by this handle), served to the next gets first. */
+  readonly #stash: Lease<T>[] = [];
+  #stashTimer: NodeJS.Timeout | undefined;
+  readonly #prefetch: boolean;
+  /** How many items the last get of this handle asked for: what an ack fetches ahead. */
+  #lastMax = 0;
   #closed = false;
 
   private constructor(redis: Redis, options: Resolved<T>) {
@@ -76,6 +86,7 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
     this.#leaseMs = options.leaseMs;
     this.#maxAttempts = options.maxAttempts;
     this.#onDeadLetter = options.onDeadLetter;
+    this.#prefetch = options.prefetch;
     for (const [name, lua] of Object.entries(SCRIPTS)) redis.defineCommand(name, { numberOfKeys: 12, lua });
     const interval = Math.max(50, Math.min(Math.floor(options.leaseMs / 3), 5_000));
     this.#leases = new LeaseKeeper(
@@ -86,7 +97,7 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
     this.#hub = new WakeHub(redis, this.#handle, wakeKey(options.prefix, this.#handle), () => {
       void this.#call('cvPass', '', '').catch(() => {});
     });
-    this.#acks = new AckBatcher(async (pairs) => (await this.#call('cvAck', ...pairs)) as number[]);
+    this.#acks = new AckBatcher((pairs) => this.#ackAndFetch(pairs));
     this.#takers = new Takers<Lease<T>>(
       () => (this.#takeWaiter ??= this.#hub.waiter('gw')),
       {
@@ -262,12 +273,65 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
 
   /** Takes 1..max items under a lease; throws QueueClosedError once closed and drained. */
   async #take(max: number, deadline: Deadline, tryOnly = false): Promise<Lease<T>[] | undefined> {
-    return this.#takers.take(Math.min(max, MAX_BATCH), deadline, tryOnly);
+    this.#lastMax = Math.min(max, MAX_BATCH);
+    return this.#takers.take(this.#lastMax, deadline, tryOnly);
+  }
+
+  #getId(): string {
+    return `${this.#handle}:${(this.#nextGet++).toString(36)}`;
+  }
+
+  /**
+   * One ACK script call for the acks of one event-loop turn. When no get is waiting here, it also
+   * takes as many items as this handle's last get asked for (ack-and-fetch-next in one round trip).
+   */
+  async #ackAndFetch(pairs: string[]): Promise<number[]> {
+    const want = this.#prefetch && this.#stash.length === 0 && this.#takers.idle ? this.#lastMax : 0;
+    const reply = (await this.#callBuffer(
+      'cvAck',
+      want,
+      this.#leaseMs,
+      this.#maxAttempts,
+      want > 0 ? this.#getId() : '',
+      ...pairs,
+    )) as (number | Buffer | null)[];
+    const n = reply[0] as number;
+    if (reply.length > n + 1) {
+      const leases = await this.#accept(reply.slice(n + 1));
+      if (leases.length > 0) {
+        this.#stash.push(...leases);
+        this.#takers.poke(); // a get that started during this call looks again
+        clearTimeout(this.#stashTimer);
+        this.#stashTimer = setTimeout(() => void this.#unstash().catch(() => {}), STASH_MS);
+        this.#stashTimer.unref();
+      }
+    }
+    return reply.slice(1, n + 1) as number[];
+  }
+
+  /** Hands back items fetched ahead that no get took: delivered next, their attempt unchanged. */
+  async #unstash(): Promise<void> {
+    clearTimeout(this.#stashTimer);
+    const byToken = new Map<string, string[]>();
+    for (const lease of this.#stash.splice(0)) {
+      const token = this.#leases.held.get(lease.id);
+      if (token === undefined) continue;
+      this.#leases.held.delete(lease.id);
+      byToken.set(token, [...(byToken.get(token) ?? []), lease.id]);
+    }
+    for (const [token, ids] of byToken) await this.#call('cvUnget', token, ...ids);
   }
 
   /** One GET script call for the coalesced gets of this handle (takers.ts). */
   async #fetch(want: number, entry: string, retry: boolean): Promise<Fetched<Lease<T>>> {
+    if (this.#stash.length > 0) {
+      // Served from what an ack fetched ahead; a waiter registered by the last call is withdrawn.
+      if (retry && entry !== '') void this.#call('cvPass', 'gw', entry).catch(() => {});
+      return { kind: 'items', leases: this.#stash.splice(0, want) };
+    }
     for (;;) {
+      // A new id for each call: a resend of this call (after a dropped connection) gets the same leases.
+      const getId = this.#getId();
       const reply = (await this.#callBuffer(
         'cvGet',
         entry,
@@ -275,7 +339,8 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
         want,
         this.#leaseMs,
         this.#maxAttempts,
-        this.#handle,
+        getId,
+        this.#leases.held.size,
       )) as (number | Buffer | null)[];
       if (reply[0] === -1) return { kind: 'closed' };
       if (reply[0] === 0) {
@@ -481,6 +546,7 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
     this.#leases.stop();
     this.#hub.stop();
     try {
+      await this.#unstash();
       const byToken = new Map<string, string[]>();
       for (const [id, token] of this.#leases.held) byToken.set(token, [...(byToken.get(token) ?? []), id]);
       this.#leases.held.clear();

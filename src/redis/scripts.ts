@@ -80,10 +80,12 @@ local function wake_all(key)
 end
 
 -- n items left the count join() waits for.
+-- On a closed queue, every waiting get looks again: the lease it waited for may be the last.
 local function finished(n)
   if n == 0 then return end
   local left = redis.call('HINCRBY', META, 'unfinished', -n)
   if left <= 0 then wake_all(JW) end
+  if redis.call('HGET', META, 'closed') == '1' then wake_all(GW) end
 end
 
 -- Registers a waiter that found nothing to do: at the back, or at the front when it was woken
@@ -104,6 +106,7 @@ return {ARGV[2], ARGV[3], ARGV[4], '0'}
 
 /**
  * PUT: ARGV waiterEntry ('' = do not wait), retry, dedupeMs, then id, payload pairs (all or none).
+ * A put call is known by its first id (kept in PUTIDS for dedupeMs): a resent call finds it.
  * Returns 1 put, 2 already put by an earlier try of the same call, 0 no room (waiter registered),
  * -1 closed.
  */
@@ -118,113 +121,178 @@ if redis.call('LLEN', ITEMS) + n > tonumber(redis.call('HGET', META, 'capacity')
   return 0
 end
 local now = now_ms()
-local ids, stamps = {}, {}
-for i = 5, #ARGV, 2 do
-  ids[#ids + 1] = ARGV[i]
-  stamps[#stamps + 1] = now
-  stamps[#stamps + 1] = ARGV[i]
-end
+local ids = {}
+for i = 5, #ARGV, 2 do ids[#ids + 1] = ARGV[i] end
 redis.call('HSET', DATA, unpack(ARGV, 5))
 redis.call('RPUSH', ITEMS, unpack(ids))
-redis.call('ZADD', PUTIDS, unpack(stamps))
+redis.call('ZADD', PUTIDS, now, ARGV[5])
 redis.call('ZREMRANGEBYSCORE', PUTIDS, '-inf', now - tonumber(ARGV[4]))
 redis.call('HINCRBY', META, 'unfinished', n)
 wake_getters(n)
 return 1
 `;
 
+// Taking items under a lease, shared by GET and by ACK's fetch of the next items.
+const TAKE = `
+-- The reply of an earlier run of the same call (a resend after a lost reply), or nil.
+local function resent(token)
+  local before = redis.call('LRANGE', P .. 'got:' .. token, 0, -1)
+  if #before == 0 then return nil end
+  local reply = {1, token}
+  for _, id in ipairs(before) do
+    if redis.call('HGET', HOLDER, id) == token then
+      reply[#reply + 1] = id
+      reply[#reply + 1] = redis.call('HGET', DATA, id) or false
+      reply[#reply + 1] = tonumber(redis.call('HGET', ATTEMPTS, id) or '1')
+    end
+  end
+  return reply
+end
+
+-- Takes up to max items under the lease token: expired leases first (attempt + 1, or the
+-- dead-letter list once used up), then the buffer's head. {1, token, id, payload, attempt, ...}
+-- or nil when there was nothing; the ids are kept under got:<token> for one lease period.
+local function take(max, lease_ms, max_attempts, token)
+  local now = now_ms()
+  local deadline = now + lease_ms
+  local out = {}
+  local got = 0
+  local expired = redis.call('ZRANGEBYSCORE', LEASED, '-inf', now, 'LIMIT', 0, max)
+  local dead = 0
+  for _, id in ipairs(expired) do
+    local attempt = tonumber(redis.call('HGET', ATTEMPTS, id) or '1') + 1
+    if attempt > max_attempts then
+      redis.call('ZREM', LEASED, id)
+      redis.call('HDEL', HOLDER, id)
+      redis.call('RPUSH', DEAD, id)
+      redis.call('HSET', DEADINFO, id, 'lease ran out on all ' .. (attempt - 1) .. ' attempts')
+      dead = dead + 1
+    else
+      redis.call('HSET', ATTEMPTS, id, attempt)
+      redis.call('ZADD', LEASED, deadline, id)
+      redis.call('HSET', HOLDER, id, token)
+      out[#out + 1] = id
+      out[#out + 1] = redis.call('HGET', DATA, id) or false
+      out[#out + 1] = attempt
+      got = got + 1
+    end
+  end
+  finished(dead)
+  if got < max then
+    local ids = redis.call('LPOP', ITEMS, max - got)
+    if ids then
+      local payloads = redis.call('HMGET', DATA, unpack(ids))
+      local z, h = {}, {}
+      for i, id in ipairs(ids) do
+        z[#z + 1] = deadline
+        z[#z + 1] = id
+        h[#h + 1] = id
+        h[#h + 1] = token
+        out[#out + 1] = id
+        out[#out + 1] = payloads[i]
+        out[#out + 1] = 1
+      end
+      got = got + #ids
+      redis.call('ZADD', LEASED, unpack(z))
+      redis.call('HSET', HOLDER, unpack(h))
+      wake_putters()
+    end
+  end
+  if got == 0 then return nil end
+  local reply = {1, token}
+  local taken = {}
+  for i = 1, #out do reply[i + 2] = out[i] end
+  for i = 1, #out, 3 do taken[#taken + 1] = out[i] end
+  local record = P .. 'got:' .. token
+  redis.call('RPUSH', record, unpack(taken))
+  redis.call('PEXPIRE', record, lease_ms)
+  return reply
+end
+`;
+
 /**
- * GET: ARGV waiterEntry, retry, max, leaseMs, maxAttempts, handle.
+ * GET: ARGV waiterEntry, retry, max, leaseMs, maxAttempts, getId, mine.
  * Returns {1, token, id, payload, attempt, ...}, {0, ms until the next lease runs out or -1}
  * (waiter registered), or {-1} closed and drained. Expired leases come first, with attempt + 1;
  * one that has used up its attempts goes to the dead-letter list instead.
+ * - getId ('<handle>:<n>', new for each call, the same when the client resends it after a dropped
+ *   connection) is the lease token of what it takes, and the ids taken are kept under got:<getId>
+ *   for one lease period: a resent call returns the same leases instead of taking more.
+ * - A closed queue is drained when nothing is buffered and no live lease is held by another
+ *   handle (mine = leases the calling handle holds; it would wait for itself): a live lease may
+ *   run out and its item come back, so the get waits for it (woken by ack, release, bury).
  */
-export const GET = `${PRELUDE}
+export const GET = `${PRELUDE}${TAKE}
 local entry, retry = ARGV[2], ARGV[3]
+local token = ARGV[7]
+local again = resent(token)
+if again then return again end
 if retry == '1' and entry ~= '' then redis.call('LREM', GW, 1, entry) end
-local max = tonumber(ARGV[4])
-local now = now_ms()
-local deadline = now + tonumber(ARGV[5])
-local max_attempts = tonumber(ARGV[6])
-local token = false
-local out = {}
-local got = 0
-local function lease_token()
-  if not token then token = ARGV[7] .. ':' .. redis.call('HINCRBY', META, 'seq', 1) end
-  return token
+local reply = take(tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), token)
+if reply then return reply end
+if redis.call('HGET', META, 'closed') == '1' and redis.call('ZCARD', LEASED) <= tonumber(ARGV[8]) then
+  return {-1}
 end
-local expired = redis.call('ZRANGEBYSCORE', LEASED, '-inf', now, 'LIMIT', 0, max)
-local dead = 0
-for _, id in ipairs(expired) do
-  local attempt = tonumber(redis.call('HGET', ATTEMPTS, id) or '1') + 1
-  if attempt > max_attempts then
-    redis.call('ZREM', LEASED, id)
-    redis.call('HDEL', HOLDER, id)
-    redis.call('RPUSH', DEAD, id)
-    redis.call('HSET', DEADINFO, id, 'lease ran out on all ' .. (attempt - 1) .. ' attempts')
-    dead = dead + 1
-  else
-    redis.call('HSET', ATTEMPTS, id, attempt)
-    redis.call('ZADD', LEASED, deadline, id)
-    redis.call('HSET', HOLDER, id, lease_token())
-    out[#out + 1] = id
-    out[#out + 1] = redis.call('HGET', DATA, id) or false
-    out[#out + 1] = attempt
-    got = got + 1
-  end
-end
-finished(dead)
-if got < max then
-  local ids = redis.call('LPOP', ITEMS, max - got)
-  if ids then
-    local payloads = redis.call('HMGET', DATA, unpack(ids))
-    local z, h = {}, {}
-    local t = lease_token()
-    for i, id in ipairs(ids) do
-      z[#z + 1] = deadline
-      z[#z + 1] = id
-      h[#h + 1] = id
-      h[#h + 1] = t
-      out[#out + 1] = id
-      out[#out + 1] = payloads[i]
-      out[#out + 1] = 1
-    end
-    got = got + #ids
-    redis.call('ZADD', LEASED, unpack(z))
-    redis.call('HSET', HOLDER, unpack(h))
-    wake_putters()
-  end
-end
-if got > 0 then
-  local reply = {1, token}
-  for i = 1, #out do reply[i + 2] = out[i] end
-  return reply
-end
-if redis.call('HGET', META, 'closed') == '1' then return {-1} end
 register(GW, entry, retry)
 local first = redis.call('ZRANGE', LEASED, 0, 0, 'WITHSCORES')
-if first[2] then return {0, math.max(0, tonumber(first[2]) - now)} end
+if first[2] then return {0, math.max(0, tonumber(first[2]) - now_ms())} end
 return {0, -1}
 `;
 
-/** ACK: ARGV id, token pairs -> for each pair 1 if it was still held under that token (now gone), else 0. */
-export const ACK = `${PRELUDE}
-local mine, flags = {}, {}
-for i = 2, #ARGV, 2 do
-  if redis.call('HGET', HOLDER, ARGV[i]) == ARGV[i + 1] then
-    mine[#mine + 1] = ARGV[i]
-    flags[#flags + 1] = 1
+/**
+ * ACK: ARGV want, leaseMs, maxAttempts, getId, then id, token pairs. Returns {n, flag, ..., then
+ * what a GET for `want` items returns when it took some}: each flag is 1 if that lease was still
+ * held under its token (now gone), else 0. With want > 0 the ack also takes the next items (the
+ * consumer's next get is served without a round trip: ack-and-fetch-next in one call).
+ */
+export const ACK = `${PRELUDE}${TAKE}
+local mine, flags, asked = {}, {}, {}
+for i = 6, #ARGV, 2 do asked[#asked + 1] = ARGV[i] end
+local holders = #asked > 0 and redis.call('HMGET', HOLDER, unpack(asked)) or {}
+for k, id in ipairs(asked) do
+  if holders[k] == ARGV[5 + 2 * k] then
+    mine[#mine + 1] = id
+    flags[k] = 1
   else
-    flags[#flags + 1] = 0
+    flags[k] = 0
   end
 end
-if #mine == 0 then return flags end
-redis.call('ZREM', LEASED, unpack(mine))
-redis.call('HDEL', HOLDER, unpack(mine))
-redis.call('HDEL', DATA, unpack(mine))
-redis.call('HDEL', ATTEMPTS, unpack(mine))
-finished(#mine)
-return flags
+if #mine > 0 then
+  redis.call('ZREM', LEASED, unpack(mine))
+  redis.call('HDEL', HOLDER, unpack(mine))
+  redis.call('HDEL', DATA, unpack(mine))
+  redis.call('HDEL', ATTEMPTS, unpack(mine))
+  finished(#mine)
+end
+local reply = {#flags}
+for i = 1, #flags do reply[i + 1] = flags[i] end
+local want = tonumber(ARGV[2])
+if want > 0 then
+  local taken = resent(ARGV[5]) or take(want, tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5])
+  if taken then
+    for i = 1, #taken do reply[#reply + 1] = taken[i] end
+  end
+end
+return reply
+`;
+
+/**
+ * UNGET: ARGV token, ids -> hands back items fetched ahead that no get asked for: they are
+ * delivered next (ahead of newer items) with the same attempt number they had.
+ */
+export const UNGET = `${PRELUDE}
+local n = 0
+for i = 3, #ARGV do
+  local id = ARGV[i]
+  if redis.call('HGET', HOLDER, id) == ARGV[2] then
+    redis.call('ZADD', LEASED, 'XX', 0, id)
+    redis.call('HDEL', HOLDER, id)
+    redis.call('HSET', ATTEMPTS, id, tonumber(redis.call('HGET', ATTEMPTS, id) or '1') - 1)
+    n = n + 1
+  end
+end
+wake_getters(n)
+return n
 `;
 
 /** RELEASE: ARGV token, ids -> gives leases back at once (the next get takes them first). */
@@ -381,6 +449,7 @@ export const SCRIPTS = {
   cvPut: PUT,
   cvGet: GET,
   cvAck: ACK,
+  cvUnget: UNGET,
   cvRelease: RELEASE,
   cvRenew: RENEW,
   cvBury: BURY,

@@ -33,17 +33,43 @@ interface Taker<L> {
   settle(result: { leases: L[] | undefined } | { error: unknown }): void;
 }
 
+/** The abort reason of `#changed` (not an error: the pump just looks again). */
+const CHANGED = Symbol('the list of gets changed');
+
 export class Takers<L> {
   readonly #list: Taker<L>[] = [];
   #pumping = false;
   /** Aborted when the list changes while the pump waits, so it looks again. */
   #changed = new AbortController();
+  /** Whether the pump is waiting on `#changed` now (only then is there anything to abort). */
+  #waiting = false;
+  /** Set when the list changes; the pump clears it before each fetch and waits only if still clear. */
+  #dirty = false;
 
   constructor(
     private readonly waiter: () => Waiter,
     private readonly hooks: TakerHooks<L>,
     private readonly maxBatch: number,
   ) {}
+
+  /** Whether no get is waiting or being served now. */
+  get idle(): boolean {
+    return this.#list.length === 0;
+  }
+
+  /** Makes a waiting pump look again (items arrived by another path: the fetch-ahead of an ack). */
+  poke(): void {
+    this.#wakePump();
+  }
+
+  /**
+   * Aborts the pump's wait if it waits. With a constant reason: a bare abort() builds a
+   * DOMException with a stack trace, which cost 13% of a 100-gets-in-flight run.
+   */
+  #wakePump(): void {
+    this.#dirty = true;
+    if (this.#waiting) this.#changed.abort(CHANGED);
+  }
 
   /** 1..max leases; undefined only for a try that found nothing. */
   take(max: number, deadline: Deadline, tryOnly: boolean): Promise<L[] | undefined> {
@@ -67,7 +93,7 @@ export class Takers<L> {
         if (at < 0) return;
         this.#list.splice(at, 1);
         taker.settle(result);
-        this.#changed.abort();
+        this.#wakePump();
       };
       const timeout = deadline.timeout;
       if (!tryOnly && timeout !== 0 && timeout !== Number.POSITIVE_INFINITY) {
@@ -75,7 +101,7 @@ export class Takers<L> {
       }
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#list.push(taker);
-      this.#changed.abort();
+      this.#wakePump();
       void this.#pump();
     });
   }
@@ -87,7 +113,7 @@ export class Takers<L> {
     let registered = '';
     try {
       while (this.#list.length > 0) {
-        this.#changed = new AbortController();
+        this.#dirty = false;
         const want = Math.min(
           this.maxBatch,
           this.#list.reduce((total, taker) => total + taker.max, 0),
@@ -126,8 +152,15 @@ export class Takers<L> {
           this.#list.splice(this.#list.indexOf(taker), 1);
         }
         if (this.#list.length === 0) break;
-        const changed = this.#changed.signal;
-        await this.waiter().wait(Math.min(fetched.untilLease, RECHECK_MS), changed);
+        if (!this.#dirty) {
+          this.#changed = new AbortController();
+          this.#waiting = true;
+          try {
+            await this.waiter().wait(Math.min(fetched.untilLease, RECHECK_MS), this.#changed.signal);
+          } finally {
+            this.#waiting = false;
+          }
+        }
         retry = true; // woken, re-check time, or the list changed: look again
       }
     } finally {

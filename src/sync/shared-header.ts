@@ -6,9 +6,10 @@ import { describe } from '../internal/validate.js';
 export const MAGIC = 0x434e5659;
 /**
  * Layout version; bumped when a layout changes (2: the entries tables for dead-thread recovery;
- * 3: Semaphore and Mutex use the one intents table, a 64-byte line per entry).
+ * 3: Semaphore and Mutex use the one intents table, a 64-byte line per entry; 4: BoundedBuffer's
+ * lane words: LANE, and each side's sleep and owner words next to TAIL and HEAD).
  */
-export const LAYOUT_VERSION = 3;
+export const LAYOUT_VERSION = 4;
 
 export const KIND_SEMAPHORE = 1;
 export const KIND_MUTEX = 2;

@@ -141,9 +141,18 @@ describe('conveyor check', () => {
   it('completes conveyor-buffer at its default sizes and says the proof covers those sizes only', async () => {
     const { code, stdout } = await run('--model', 'conveyor-buffer');
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^model conveyor-buffer: 1 producer, 2 consumers, capacity 2, 2 items each$/m);
+    expect(stdout).toMatch(/^model conveyor-buffer: 2 producers, 1 consumer, capacity 2, 1 item each$/m);
     expect(stdout).toMatch(/^HOLDS/m);
     expect(stdout).toContain('for these sizes only');
+  });
+
+  it('says a HOLDS found under --max-preemptions covers only those schedules', async () => {
+    const { code, stdout } = await run('--model', 'seed', '--max-preemptions', '1');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      /^ {2}with at most 1 preemption \(--max-preemptions\): a proof for these sizes and those schedules only$/m,
+    );
+    expect(stdout).not.toContain('for these sizes only:');
   });
 
   it('exits 3, not 1, when the search stops at --max-states, and says what that means', async () => {

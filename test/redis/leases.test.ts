@@ -2,6 +2,7 @@
 // consumer dies (a real SIGKILL), dead-lettered after the attempt limit, re-queued by the user.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { QueueClosedError, TimeoutError } from '../../src/errors.js';
 import { RedisBuffer } from '../../src/redis/index.js';
 import { startChild, until } from './processes.js';
 import { describeWithRedis, RedisServer } from './server.js';
@@ -61,6 +62,43 @@ describeWithRedis('RedisBuffer leases', () => {
     expect(queue.stats.redelivered).toBe(1);
     expect(await queue.ack([again, newer])).toBe(2);
     await queue.join({ timeout: 1_000 });
+  });
+
+  it('a get on a closed queue waits while a consumer process holds a live lease, and takes the item when that process is SIGKILLed', async () => {
+    const queue = await open({ leaseMs: 400 });
+    await queue.put(20);
+    const child = startChild([server.url, queue.name, '4', '400', 'hold']);
+    await until(() => child.lines.some((line) => line.got === 20), 20_000, 'child took the item');
+    await queue.close();
+    let settled = false;
+    const got = queue.getWithLease({ timeout: 10_000 }).finally(() => {
+      settled = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1_000)); // the child renews: its lease lives on
+    expect(settled).toBe(false); // not "closed and drained": the item may come back
+    child.process.kill('SIGKILL');
+    await child.exited;
+    const lease = await got;
+    expect([lease.value, lease.attempt]).toEqual([20, 2]);
+    await lease.ack();
+    await expect(queue.get({ timeout: 1_000 })).rejects.toBeInstanceOf(QueueClosedError);
+    await queue.join({ timeout: 1_000 });
+  });
+
+  it('a get on a closed queue ends as drained once the other client acks its lease, and honours its timeout meanwhile', async () => {
+    const a = await open({ leaseMs: 5_000 });
+    const b = await RedisBuffer.open<number>({ url: server.url, name: a.name, capacity: 4, leaseMs: 5_000 });
+    opened.push(b);
+    await a.put(30);
+    const held = await a.getWithLease({ timeout: 1_000 });
+    await a.close();
+    await expect(b.get({ timeout: 200 })).rejects.toBeInstanceOf(TimeoutError);
+    const ended = b.get({ timeout: 4_000 }).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const ackedAt = Date.now();
+    expect(await held.ack()).toBe(true);
+    expect(await ended).toBeInstanceOf(QueueClosedError);
+    expect(Date.now() - ackedAt).toBeLessThan(3_000); // woken by the ack, not by a timer
   });
 
   it('an item handed back while the buffer is full never pushes it past its capacity', async () => {

@@ -2,9 +2,11 @@
 // let `BoundedBuffer.from(handle)` open only memory that a BoundedBuffer laid out.
 //
 //   words 0..1    header (shared-header.ts)          written once, before the memory is shared
-//   words 2..5    CAPACITY, SLOT_BYTES, CODEC, ONE_LAP   written once, before the memory is shared
-//   word 16       TAIL  (own 64-byte line)           see ring.ts
-//   word 32       HEAD  (own 64-byte line)           see ring.ts
+//   words 2..6    CAPACITY, SLOT_BYTES, CODEC, ONE_LAP, LANE   written once, before the memory is shared
+//   word 16       TAIL  (own 64-byte line)           see ring.ts (lane.ts for a lane)
+//   words 17, 18  CONSUMER_SLEEPS, PRODUCER_OWNER    a lane's only (lane.ts); on TAIL's line
+//   word 32       HEAD  (own 64-byte line)           see ring.ts (lane.ts for a lane)
+//   words 33, 34  PRODUCER_SLEEPS, CONSUMER_OWNER    a lane's only (lane.ts); on HEAD's line
 //   word 48       DONE                               see tasks.ts
 //   word 56       TOMBSTONES                         see dead-threads.ts
 //   words 64..    the intents table (sync/intents.ts), one 64-byte line per entry
@@ -22,11 +24,13 @@ export const MAX_CAPACITY = 1 << 20;
 export const MAX_SLOT_BYTES = 1 << 24;
 const DEFAULT_SLOT_BYTES = 512;
 
-// Word offsets. Written once, before the memory is shared: CAPACITY, SLOT_BYTES, CODEC, ONE_LAP.
+// Word offsets. Written once, before the memory is shared: CAPACITY, SLOT_BYTES, CODEC, ONE_LAP, LANE.
 const CAPACITY = HEADER_WORDS;
 const SLOT_BYTES = HEADER_WORDS + 1;
 const CODEC = HEADER_WORDS + 2;
 const ONE_LAP = HEADER_WORDS + 3;
+/** 1 for a one-producer, one-consumer lane ({ producers: 1, consumers: 1 }; lane.ts), 0 otherwise. */
+const LANE = HEADER_WORDS + 4;
 // Hot words each get a 64-byte line of their own.
 /** Next position to put, plus the CLOSED mark in bit 31; claimed by puts (CAS), marked by close (or). */
 export const TAIL = 16;
@@ -34,6 +38,17 @@ export const TAIL = 16;
 export const HEAD = 32;
 /** taskDone() calls (and items discarded by close) so far, modulo the period; CAS by both. */
 export const DONE = 48;
+/** A lane's WAITING bit for a consumer asleep on an empty lane: set (CAS) by it, cleared by the producer or close. */
+export const CONSUMER_SLEEPS = TAIL + 1;
+/** A lane's producer: threadId + 1 of its thread, CAS from 0 on a view's first put; cleared by recover(). */
+export const PRODUCER_OWNER = TAIL + 2;
+/** A lane's WAITING bit for a producer asleep on a full lane: set (CAS) by it, cleared by the consumer or close. */
+export const PRODUCER_SLEEPS = HEAD + 1;
+/**
+ * A lane's consumer: threadId + 1 of its thread, CAS from 0 on a view's first get (or its negative
+ * while close({ immediate }) empties the buffer through it); cleared by recover().
+ */
+export const CONSUMER_OWNER = HEAD + 2;
 /** TOMBSTONE entries not yet skipped: added by recover(), taken away by the getter that skips one. */
 export const TOMBSTONES = 56;
 /** The intents table (sync/intents.ts): who is claiming what, for recover(). */
@@ -54,6 +69,8 @@ export interface Layout {
   readonly capacity: number;
   readonly slotBytes: number;
   readonly codecName: CodecName | 'custom';
+  /** One producer and one consumer (lane.ts) instead of any number (ring.ts). */
+  readonly lane: boolean;
   /** The power of two above capacity: a position is lap * oneLap + index. */
   readonly oneLap: number;
   /** Bytes of one slot in the data area. */
@@ -62,7 +79,12 @@ export interface Layout {
   readonly bytes: number;
 }
 
-export function layoutOf(capacity: number, codecName: CodecName | 'custom', slotBytes: number): Layout {
+export function layoutOf(
+  capacity: number,
+  codecName: CodecName | 'custom',
+  slotBytes: number,
+  lane = false,
+): Layout {
   const fixed = fixedSlotBytes(codecName);
   const stride = fixed ?? (4 + slotBytes + 7) & ~7; // length word + payload, 8-aligned
   const dataOffset = ((STAMPS + capacity) * 4 + 63) & ~63;
@@ -72,6 +94,7 @@ export function layoutOf(capacity: number, codecName: CodecName | 'custom', slot
     capacity,
     slotBytes: fixed ?? slotBytes,
     codecName,
+    lane,
     oneLap,
     stride,
     dataOffset,
@@ -84,16 +107,43 @@ export function checkNewOptions<T>(options: unknown): { layout: Layout; custom: 
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`BoundedBuffer options must be an object with a capacity, got ${describe(options)}`);
   }
-  const { capacity, codec, slotBytes } = options as {
+  const { capacity, codec, slotBytes, producers, consumers } = options as {
     capacity?: unknown;
     codec?: unknown;
     slotBytes?: unknown;
+    producers?: unknown;
+    consumers?: unknown;
   };
   const checkedCapacity = checkInteger('capacity', capacity, 1, MAX_CAPACITY);
   const { name, custom } = checkCodec<T>(codec);
   const checkedSlotBytes =
     slotBytes === undefined ? DEFAULT_SLOT_BYTES : checkInteger('slotBytes', slotBytes, 1, MAX_SLOT_BYTES);
-  return { layout: layoutOf(checkedCapacity, name, checkedSlotBytes), custom };
+  const lane = checkLane(producers, consumers);
+  return { layout: layoutOf(checkedCapacity, name, checkedSlotBytes, lane), custom };
+}
+
+/**
+ * `producers` and `consumers`: both 1 for a lane, both left out for any number. One without the
+ * other is refused, rather than guessed: a lane needs both sides to be one.
+ */
+function checkLane(producers: unknown, consumers: unknown): boolean {
+  for (const [name, value] of [
+    ['producers', producers],
+    ['consumers', consumers],
+  ] as const) {
+    if (value !== undefined && value !== 1) {
+      throw new RangeError(
+        `${name} must be 1 (with the other also 1: a one-producer, one-consumer lane) or left out (any number), got ${describe(value)}`,
+      );
+    }
+  }
+  if ((producers === 1) !== (consumers === 1)) {
+    const [given, missing] = producers === 1 ? ['producers', 'consumers'] : ['consumers', 'producers'];
+    throw new RangeError(
+      `${given}: 1 needs ${missing}: 1 too: a lane is one producer and one consumer (leave both out for any number)`,
+    );
+  }
+  return producers === 1;
 }
 
 /** New shared memory for `layout`, every word written before it is shared. */
@@ -115,6 +165,7 @@ export function createMemory(layout: Layout): Int32Array {
   i32[SLOT_BYTES] = layout.slotBytes;
   i32[CODEC] = CODEC_IDS[layout.codecName];
   i32[ONE_LAP] = layout.oneLap;
+  i32[LANE] = layout.lane ? 1 : 0;
   for (let i = 0; i < layout.capacity; i++) i32[STAMPS + i] = i; // slot i is free for position i
   writeHeader(i32, KIND_BOUNDED_BUFFER);
   return i32;
@@ -129,18 +180,20 @@ export function openMemory(handle: unknown, codec: unknown): { i32: Int32Array; 
   const capacity = Atomics.load(i32, CAPACITY);
   const codecName = CODEC_NAMES.find((name) => CODEC_IDS[name] === Atomics.load(i32, CODEC));
   const slotBytes = Atomics.load(i32, SLOT_BYTES);
+  const lane = Atomics.load(i32, LANE);
   if (
     codecName === undefined ||
+    (lane !== 0 && lane !== 1) ||
     capacity < 1 ||
     capacity > MAX_CAPACITY ||
     slotBytes < 1 ||
     slotBytes > MAX_SLOT_BYTES
   ) {
     throw new TypeError(
-      "BoundedBuffer.from(): the handle's memory is corrupted (bad capacity, codec or slot size)",
+      "BoundedBuffer.from(): the handle's memory is corrupted (bad capacity, codec, slot size or lane word)",
     );
   }
-  const layout = layoutOf(capacity, codecName, slotBytes);
+  const layout = layoutOf(capacity, codecName, slotBytes, lane === 1);
   if (layout.bytes !== i32.buffer.byteLength || Atomics.load(i32, ONE_LAP) !== layout.oneLap) {
     throw new TypeError("BoundedBuffer.from(): the handle's memory does not match its recorded layout");
   }

@@ -71,6 +71,11 @@ export class Ring {
   /** The INTENT word this view last wrote to its entry (to skip rewriting the same size). */
   #intent = 0;
 
+  /** This view's guesses of TAIL and HEAD: its only state that outlives a call (the explorer declares it). */
+  get guesses(): string {
+    return `${this.#tailGuess},${this.#headGuess}`;
+  }
+
   constructor(i32: Int32Array, layout: Layout, intents: IntentsTable) {
     this.i32 = i32;
     this.capacity = layout.capacity;

@@ -62,10 +62,10 @@ async function sleepAfterItem(): Promise<void> {
 
 /**
  * The queue is closed and nothing is buffered: the run is over only once no item is left under a
- * lease. An item held by a consumer process that was killed stays leased until its lease runs out
- * (then the next get takes it), so a consumer that stopped at the first QueueClosedError would
- * leave it undelivered. True once every item is acknowledged (or dead-lettered); false after a
- * lease period, when one may have run out.
+ * lease. A get on a closed queue already waits while another process holds a live lease (an item
+ * held by a killed consumer comes back when its lease runs out); this join is a second check.
+ * True once every item is acknowledged (or dead-lettered); false after a lease period, when one
+ * may have run out.
  */
 async function settled(): Promise<boolean> {
   try {

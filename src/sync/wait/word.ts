@@ -57,10 +57,12 @@ export function awaitChange(i32: Int32Array, at: number, seen: number): void {
 /** One view's way of waiting on the words of one memory (its spin budget is per view, so per thread). */
 export class Sleeper {
   readonly #i32: Int32Array;
-  readonly #budget = new SpinBudget();
+  readonly #budget: SpinBudget;
 
-  constructor(i32: Int32Array) {
+  /** `budget`: the spin policy (the explorer, src/check/code-memory.ts, passes one that never spins). */
+  constructor(i32: Int32Array, budget: SpinBudget = new SpinBudget()) {
     this.#i32 = i32;
+    this.#budget = budget;
   }
 
   /**
