@@ -20,8 +20,9 @@
 // memory, so the code that runs in production has none):
 //   hideWaitingBit     an exchange on a futex word returns the old value without bit 31 (WAITING):
 //                      the thread that changes a word never sees that someone sleeps on it
-//   writeAfterPublish  a slot write takes effect only after the thread's next exchange, the store
-//                      that publishes it: as if the code published the stamp before writing the item
+//   writeAfterPublish  a slot write takes effect only after the thread's next write to a word (a
+//                      store, exchange or compare-and-swap), the one that publishes it: as if the
+//                      code published before writing the item
 
 import { WAITING } from '../sync/wait/word.js';
 import { ModelError } from './errors.js';
@@ -213,10 +214,16 @@ export class CodeMemory {
         return this.#access(kind, ref, 0, 0);
       case Kind.Write:
         this.#access(kind, ref, a, 0);
+        this.#flush(); // writeAfterPublish: the slot writes land after the publishing store
         return a;
+      case Kind.Cas: {
+        const old = this.#access(kind, ref, a, b);
+        this.#flush();
+        return old;
+      }
       case Kind.Exchange: {
         const old = this.#access(kind, ref, a, 0);
-        this.#flush(); // writeAfterPublish: the slot writes land after the publishing store
+        this.#flush();
         return this.#faults.hideWaitingBit === true && this.#map.futex(index) ? old & ~WAITING : old;
       }
       default:

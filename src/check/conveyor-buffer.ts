@@ -24,12 +24,18 @@
 //                                  it never notifies, and a sleeper's wake-up is lost (deadlock)
 //   conveyor-buffer-publish-first  slot writes land after the publishing store: a read of nothing
 
+import { Lane } from '../queue/bounded-buffer/lane.js';
+import { LaneTransfer } from '../queue/bounded-buffer/lane-transfer.js';
 import {
+  CONSUMER_OWNER,
+  CONSUMER_SLEEPS,
   createMemory,
   HEAD,
   INTENTS_AT,
   type Layout,
   layoutOf,
+  PRODUCER_OWNER,
+  PRODUCER_SLEEPS,
   STAMPS,
   TAIL,
   TOMBSTONES,
@@ -44,6 +50,7 @@ import { NOT_YET, TIMED_OUT } from '../sync/wait/outcomes.js';
 import { SpinBudget } from '../sync/wait/spin.js';
 import { Attempt, Sleeper } from '../sync/wait/word.js';
 import { CodeMemory, type Faults, type WordMap } from './code-memory.js';
+import { ModelError } from './errors.js';
 import { itemOf, type Model, type ModelParams, type ThreadSpec } from './model.js';
 import { consumerShare } from './three-semaphores.js';
 
@@ -51,7 +58,10 @@ export type ConveyorBufferVariant =
   | 'conveyor-buffer'
   | 'conveyor-buffer-batches'
   | 'conveyor-buffer-no-mark'
-  | 'conveyor-buffer-publish-first';
+  | 'conveyor-buffer-publish-first'
+  | 'conveyor-lane'
+  | 'conveyor-lane-batches'
+  | 'conveyor-lane-publish-first';
 
 export const CONVEYOR_BUFFER_VARIANTS: Readonly<Record<ConveyorBufferVariant, string>> = {
   'conveyor-buffer':
@@ -61,14 +71,25 @@ export const CONVEYOR_BUFFER_VARIANTS: Readonly<Record<ConveyorBufferVariant, st
   'conveyor-buffer-no-mark':
     'BoundedBuffer whose changers never see the WAITING bit, so never notify: a wake-up is lost',
   'conveyor-buffer-publish-first': 'BoundedBuffer whose slot writes land after the stamp that publishes them',
+  'conveyor-lane':
+    "BoundedBuffer's one-producer, one-consumer lane, its own code: no stamps, one store publishes (holds)",
+  'conveyor-lane-batches':
+    'the lane through putManySync and getManySync: one publish, one free per batch (holds)',
+  'conveyor-lane-publish-first':
+    'the lane with slot writes landing after the swap of TAIL that publishes them',
 };
 
-const FAULTS: Readonly<Record<ConveyorBufferVariant, Faults>> = {
-  'conveyor-buffer': {},
-  'conveyor-buffer-batches': {},
-  'conveyor-buffer-no-mark': { hideWaitingBit: true },
-  'conveyor-buffer-publish-first': { writeAfterPublish: true },
-};
+/** How each variant is made: the lane or the ring, batch calls or single ones, and the memory's faults. */
+const VARIANTS: Readonly<Record<ConveyorBufferVariant, { lane: boolean; batches: boolean; faults: Faults }>> =
+  {
+    'conveyor-buffer': { lane: false, batches: false, faults: {} },
+    'conveyor-buffer-batches': { lane: false, batches: true, faults: {} },
+    'conveyor-buffer-no-mark': { lane: false, batches: false, faults: { hideWaitingBit: true } },
+    'conveyor-buffer-publish-first': { lane: false, batches: false, faults: { writeAfterPublish: true } },
+    'conveyor-lane': { lane: true, batches: false, faults: {} },
+    'conveyor-lane-batches': { lane: true, batches: true, faults: {} },
+    'conveyor-lane-publish-first': { lane: true, batches: false, faults: { writeAfterPublish: true } },
+  };
 
 /** A spin policy that never spins (see the top of this file). */
 class NoSpins extends SpinBudget {
@@ -85,28 +106,49 @@ class NoIntents extends IntentsTable {
 }
 
 /** The words the modelled paths touch, by their names in bounded-buffer/layout.ts. */
-function wordMap(capacity: number): WordMap {
+function wordMap(capacity: number, lane: boolean): WordMap {
+  const names = new Map<number, string>(
+    lane
+      ? [
+          [TAIL, 'TAIL'],
+          [HEAD, 'HEAD'],
+          [PRODUCER_OWNER, 'PRODUCER_OWNER'],
+          [CONSUMER_OWNER, 'CONSUMER_OWNER'],
+          [CONSUMER_SLEEPS, 'CONSUMER_SLEEPS'],
+          [PRODUCER_SLEEPS, 'PRODUCER_SLEEPS'],
+        ]
+      : [
+          [TAIL, 'TAIL'],
+          [HEAD, 'HEAD'],
+          [TOMBSTONES, 'TOMBSTONES'],
+        ],
+  );
+  const stamp = (index: number) => !lane && index >= STAMPS && index < STAMPS + capacity;
   return {
-    ref(index) {
-      if (index === TAIL) return 'TAIL';
-      if (index === HEAD) return 'HEAD';
-      if (index === TOMBSTONES) return 'TOMBSTONES';
-      if (index >= STAMPS && index < STAMPS + capacity) return ['stamp', index - STAMPS];
-      return undefined;
-    },
-    futex: (index) => index >= STAMPS && index < STAMPS + capacity,
+    ref: (index) => names.get(index) ?? (stamp(index) ? ['stamp', index - STAMPS] : undefined),
+    futex: (index) => stamp(index) || (lane && (index === CONSUMER_SLEEPS || index === PRODUCER_SLEEPS)),
   };
 }
 
-/** One thread's view of the buffer: the parts a BoundedBuffer object holds. */
+/** One thread's view of the buffer: the parts a BoundedBuffer object holds (bounded-buffer.ts). */
 function view(memory: CodeMemory, layout: Layout) {
-  const ring = new Ring(memory.words, layout, new NoIntents(memory.words, INTENTS_AT, 'BoundedBuffer'));
-  return {
-    memory,
-    ring,
-    io: new Transfer<number>(ring, new Int32Codec(memory.slots)),
-    sleeper: new Sleeper(memory.words, new NoSpins()),
-  };
+  const intents = new NoIntents(memory.words, INTENTS_AT, 'BoundedBuffer');
+  const codec = new Int32Codec(memory.slots);
+  if (layout.lane) {
+    const lane = new Lane(memory.words, layout, intents);
+    return {
+      memory,
+      ring: lane as Ring,
+      io: new LaneTransfer<number>(lane, codec),
+      sleeper: sleeper(memory),
+    };
+  }
+  const ring = new Ring(memory.words, layout, intents);
+  return { memory, ring, io: new Transfer<number>(ring, codec), sleeper: sleeper(memory) };
+}
+
+function sleeper(memory: CodeMemory): Sleeper {
+  return new Sleeper(memory.words, new NoSpins());
 }
 
 type View = ReturnType<typeof view>;
@@ -175,11 +217,22 @@ function getManySync({ memory, io, sleeper, ring }: View, limit: number, call: s
 
 export function conveyorBufferModel(variant: ConveyorBufferVariant, params: ModelParams): Model {
   const { producers, consumers, capacity, items } = params;
-  const layout = layoutOf(capacity, 'int32', 4);
+  const { lane, batches, faults } = VARIANTS[variant];
+  if (lane && (producers !== 1 || consumers !== 1)) {
+    throw new ModelError(
+      `model '${variant}' is a lane, one producer and one consumer: give --producers 1 --consumers 1, got ${producers} and ${consumers}`,
+    );
+  }
+  const layout = layoutOf(capacity, 'int32', 4, lane);
   const initial = createMemory(layout); // the words as a new BoundedBuffer has them
-  const map = wordMap(capacity);
-  const memory = new CodeMemory(initial, capacity, map, 'slot', FAULTS[variant]);
-  const batches = variant === 'conveyor-buffer-batches';
+  const map = wordMap(capacity, lane);
+  const memory = new CodeMemory(initial, capacity, map, 'slot', faults);
+  const words: Record<string, number | number[]> = {};
+  for (let index = 0; index < initial.length; index++) {
+    const ref = map.ref(index);
+    if (typeof ref === 'string') words[ref] = initial[index];
+  }
+  if (!lane) words.stamp = Array.from(initial.subarray(STAMPS, STAMPS + capacity));
 
   // Between two calls a thread's future depends only on which call is next and on its view's
   // guesses (Ring.guesses; the transfer and the sleeper keep nothing between calls, and the
@@ -221,14 +274,9 @@ export function conveyorBufferModel(variant: ConveyorBufferVariant, params: Mode
     name: variant,
     summary: CONVEYOR_BUFFER_VARIANTS[variant],
     memory: {
-      words: {
-        TAIL: initial[TAIL],
-        HEAD: initial[HEAD],
-        TOMBSTONES: initial[TOMBSTONES],
-        stamp: Array.from(initial.subarray(STAMPS, STAMPS + capacity)),
-      },
+      words,
       buffers: { slot: capacity },
-      futexes: ['stamp'],
+      futexes: lane ? ['CONSUMER_SLEEPS', 'PRODUCER_SLEEPS'] : ['stamp'],
     },
     threads,
     items: Array.from({ length: producers }, () => items),

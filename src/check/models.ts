@@ -54,6 +54,8 @@ export const CONVEYOR_BUFFER_DEFAULT_PARAMS: Readonly<ModelParams> = {
 /** The parameters a model is explored with when none are given: chosen so that the search completes. */
 export function defaultParams(asked: string): Readonly<ModelParams> {
   const name = modelName(asked);
+  // The lane has one producer and one consumer; capacity 2 and 3 items each wrap around it.
+  if (name.startsWith('conveyor-lane')) return { producers: 1, consumers: 1, capacity: 2, items: 3 };
   if (Object.hasOwn(CONVEYOR_BUFFER_VARIANTS, name)) return CONVEYOR_BUFFER_DEFAULT_PARAMS;
   // The ByteRing models have one writer and one reader: those are their defaults.
   if (Object.hasOwn(BYTE_RING_VARIANTS, name))

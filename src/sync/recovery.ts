@@ -24,6 +24,8 @@ const reaper = new FinalizationRegistry<Held>((entry) => {
 let hooked = false;
 
 function release({ i32, entry }: Held): void {
+  // Not a typed array: the explorer's recorded memory (check/code-memory.ts), which holds nothing.
+  if (!ArrayBuffer.isView(i32)) return;
   Atomics.compareExchange(i32, entry, ME, 0);
 }
 

@@ -92,6 +92,12 @@ export class Lane extends Ring {
   /** Items the last successful ready() found (at most its `max`). */
   claimed = 0;
 
+  /** This view's state that outlives a call (the explorer declares it): the ring's, and its sides and indices. */
+  override get guesses(): string {
+    const sides = `${this.#producer ? 'p' : ''}${this.#consumer ? 'c' : ''}`;
+    return `${super.guesses} ${sides} ${this.#tail},${this.#room} ${this.#head},${this.#ready},${this.claimed}`;
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Producer
 
