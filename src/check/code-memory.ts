@@ -76,7 +76,7 @@ export class CodeMemory {
   #t: ThreadContext | undefined;
   #results: readonly number[] = [];
   #used = 0;
-  /** Slot writes held back until the next exchange (writeAfterPublish). */
+  /** Slot writes held back until the next write to a word (writeAfterPublish). */
   readonly #pending: [slot: number, item: number][] = [];
 
   /**
