@@ -112,6 +112,12 @@ export const groups = [
         run: bufferPair('ints-typed', { buffer: LANE, data: { batch: 1024 } }),
         items: [1_000_000, 10_000_000],
       },
+      // A batch is published whole, so with batches as large as the ring the producer waits for it
+      // to be empty; ringbuf.js pushes what fits. With room for two batches the sides overlap.
+      'BoundedBuffer lane, capacity 2048, putManySync(Int32Array)/getManySync({ into })': {
+        run: bufferPair('ints-typed', { buffer: { ...LANE, capacity: 2048 }, data: { batch: 1024 } }),
+        items: [1_000_000, 10_000_000],
+      },
     },
   },
   {

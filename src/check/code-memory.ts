@@ -59,6 +59,8 @@ enum Kind {
   Sleep,
   Put,
   Take,
+  Or,
+  Refuse,
 }
 
 export class CodeMemory {
@@ -74,7 +76,7 @@ export class CodeMemory {
   #t: ThreadContext | undefined;
   #results: readonly number[] = [];
   #used = 0;
-  /** Slot writes held back until the next exchange (writeAfterPublish). */
+  /** Slot writes held back until the next write to a word (writeAfterPublish). */
   readonly #pending: [slot: number, item: number][] = [];
 
   /**
@@ -129,6 +131,14 @@ export class CodeMemory {
    */
   declareWoken(state: string): void {
     if (this.#lastKind === Kind.Wait || this.#lastKind === Kind.Sleep) this.declare(state);
+  }
+
+  /**
+   * One step of the model's own, not the code's: the put of `count` items from `item` was refused
+   * (the buffer was closed), so the explorer accounts for them (model.ts, refuse()).
+   */
+  refuse(item: number, count: number): void {
+    this.#access(Kind.Refuse, '', item, count);
   }
 
   #declared: string | undefined;
@@ -196,6 +206,10 @@ export class CodeMemory {
         return t.put(this.#slotBuffer, a, b);
       case Kind.Take:
         return t.take(this.#slotBuffer, a);
+      case Kind.Or:
+        return t.or(ref, a);
+      case Kind.Refuse:
+        return t.refuse(a, b);
     }
   }
 
@@ -322,7 +336,10 @@ export class CodeMemory {
       add: refuse('add'),
       sub: refuse('sub'),
       and: refuse('and'),
-      or: refuse('or'),
+      or: (array: Int32Array, index: number, bits: number) => {
+        check(array, 'or');
+        return this.#word(Kind.Or, index, bits | 0, 0);
+      },
       xor: refuse('xor'),
       waitAsync: refuse('waitAsync'),
       isLockFree: (size: number) => REAL_ATOMICS.isLockFree(size),

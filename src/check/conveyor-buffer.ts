@@ -1,13 +1,17 @@
-// The conveyor-buffer models: BoundedBuffer's own code (Ring, Transfer, PutManyBatch, Sleeper), run
-// by the explorer over a recorded memory (code-memory.ts), so `conveyor check` explores the very
-// functions the buffer runs, with an interleaving point at each shared-memory access they make.
+// The conveyor-buffer and conveyor-lane models: BoundedBuffer's own code (Ring or Lane, Transfer
+// or LaneTransfer, PutManyBatch, Sleeper), run by the explorer over a recorded memory
+// (code-memory.ts), so `conveyor check` explores the very functions the buffer runs, with an
+// interleaving point at each shared-memory access they make.
 //
-// Each thread builds its own Ring, Transfer and Sleeper over the model's memory (its own guesses of
-// TAIL and HEAD, as a BoundedBuffer view in a worker has) and calls them as BoundedBuffer's blocking
-// calls do: putSync and getSync (one attempt, then Sleeper.waitSync with the same attempt), or, in
-// conveyor-buffer-batches, putManySync and getManySync of boxed items. The memory holds the words
-// those paths touch (TAIL, HEAD, TOMBSTONES and the stamps, with the values createMemory() writes)
-// and the data slots (the 'int32' codec's own code writes and reads them).
+// Each thread builds its own parts over the model's memory (its own guesses of TAIL and HEAD, as a
+// BoundedBuffer view in a worker has) and calls them as BoundedBuffer's blocking calls do: putSync
+// and getSync (one attempt, then Sleeper.waitSync with the same attempt), or, in the -batches
+// variants, putManySync and getManySync of boxed items. In the -close variants a closer thread runs
+// close()'s path (the CLOSED mark, then wakeAllSleepers) while producers put (a refused put and
+// the ones after it are accounted for as refused, and must never be delivered) and consumers get
+// until the buffer is closed and drained. The memory holds the words those paths touch (with the
+// values createMemory() writes) and the data slots (the 'int32' codec's own code writes and reads
+// them).
 //
 // What the explorer does not run (each left out on purpose, and why):
 // - the calls' glue in bounded-buffer.ts: argument checks, errors and warnings, thread-local;
@@ -16,13 +20,14 @@
 //   that spins is a run of this model with some read-only checks added;
 // - the intents table: each Ring here has a table that is always full (UNTRACKED), so its claims
 //   write no entry. Entries are plain stores to the claimer's own line, read only by recover();
-// - recover(), close(), try calls (their patience reads the clock) and the Promise forms (the same
-//   attempts, slept on with Atomics.waitAsync). Their words and steps are not in this model.
+// - recover(), close({ immediate: true }), try calls (their patience reads the clock) and the
+//   Promise forms (the same attempts, slept on with Atomics.waitAsync).
 //
 // Broken variants, made by faults in the checker's memory (code-memory.ts), not by copies of code:
 //   conveyor-buffer-no-mark        the WAITING bit is hidden from the thread that changes the word:
 //                                  it never notifies, and a sleeper's wake-up is lost (deadlock)
 //   conveyor-buffer-publish-first  slot writes land after the publishing store: a read of nothing
+//   conveyor-lane-publish-first    the same on the lane (its publish is a CAS of TAIL)
 
 import { Lane } from '../queue/bounded-buffer/lane.js';
 import { LaneTransfer } from '../queue/bounded-buffer/lane-transfer.js';
@@ -51,7 +56,7 @@ import { SpinBudget } from '../sync/wait/spin.js';
 import { Attempt, Sleeper } from '../sync/wait/word.js';
 import { CodeMemory, type Faults, type WordMap } from './code-memory.js';
 import { ModelError } from './errors.js';
-import { itemOf, type Model, type ModelParams, type ThreadSpec } from './model.js';
+import { itemName, itemOf, type Model, type ModelParams, type ThreadSpec } from './model.js';
 import { consumerShare } from './three-semaphores.js';
 
 export type ConveyorBufferVariant =
@@ -59,8 +64,10 @@ export type ConveyorBufferVariant =
   | 'conveyor-buffer-batches'
   | 'conveyor-buffer-no-mark'
   | 'conveyor-buffer-publish-first'
+  | 'conveyor-buffer-close'
   | 'conveyor-lane'
   | 'conveyor-lane-batches'
+  | 'conveyor-lane-close'
   | 'conveyor-lane-publish-first';
 
 export const CONVEYOR_BUFFER_VARIANTS: Readonly<Record<ConveyorBufferVariant, string>> = {
@@ -71,25 +78,37 @@ export const CONVEYOR_BUFFER_VARIANTS: Readonly<Record<ConveyorBufferVariant, st
   'conveyor-buffer-no-mark':
     'BoundedBuffer whose changers never see the WAITING bit, so never notify: a wake-up is lost',
   'conveyor-buffer-publish-first': 'BoundedBuffer whose slot writes land after the stamp that publishes them',
+  'conveyor-buffer-close':
+    'the same code with close() racing the puts and gets: refused puts never delivered, the rest got once (holds)',
   'conveyor-lane':
     "BoundedBuffer's one-producer, one-consumer lane, its own code: no stamps, one store publishes (holds)",
   'conveyor-lane-batches':
     'the lane through putManySync and getManySync: one publish, one free per batch (holds)',
+  'conveyor-lane-close': 'the lane with close() racing its put and get (holds)',
   'conveyor-lane-publish-first':
     'the lane with slot writes landing after the swap of TAIL that publishes them',
 };
 
-/** How each variant is made: the lane or the ring, batch calls or single ones, and the memory's faults. */
-const VARIANTS: Readonly<Record<ConveyorBufferVariant, { lane: boolean; batches: boolean; faults: Faults }>> =
-  {
-    'conveyor-buffer': { lane: false, batches: false, faults: {} },
-    'conveyor-buffer-batches': { lane: false, batches: true, faults: {} },
-    'conveyor-buffer-no-mark': { lane: false, batches: false, faults: { hideWaitingBit: true } },
-    'conveyor-buffer-publish-first': { lane: false, batches: false, faults: { writeAfterPublish: true } },
-    'conveyor-lane': { lane: true, batches: false, faults: {} },
-    'conveyor-lane-batches': { lane: true, batches: true, faults: {} },
-    'conveyor-lane-publish-first': { lane: true, batches: false, faults: { writeAfterPublish: true } },
-  };
+/** How each variant is made: the lane or the ring, batch calls or single ones, a closer, and the memory's faults. */
+interface Shape {
+  lane: boolean;
+  batches: boolean;
+  closes: boolean;
+  faults: Faults;
+}
+const RING: Shape = { lane: false, batches: false, closes: false, faults: {} };
+const LANE: Shape = { ...RING, lane: true };
+const VARIANTS: Readonly<Record<ConveyorBufferVariant, Shape>> = {
+  'conveyor-buffer': RING,
+  'conveyor-buffer-batches': { ...RING, batches: true },
+  'conveyor-buffer-no-mark': { ...RING, faults: { hideWaitingBit: true } },
+  'conveyor-buffer-publish-first': { ...RING, faults: { writeAfterPublish: true } },
+  'conveyor-buffer-close': { ...RING, closes: true },
+  'conveyor-lane': LANE,
+  'conveyor-lane-batches': { ...LANE, batches: true },
+  'conveyor-lane-close': { ...LANE, closes: true },
+  'conveyor-lane-publish-first': { ...LANE, faults: { writeAfterPublish: true } },
+};
 
 /** A spin policy that never spins (see the top of this file). */
 class NoSpins extends SpinBudget {
@@ -159,7 +178,8 @@ type View = ReturnType<typeof view>;
 // 0, and a failed attempt overwrites the Attempt it is given), so each attempt declares the call
 // and the view's guesses there (CodeMemory.declareWoken): `call` names the call in its thread.
 
-function putSync({ memory, io, sleeper, ring }: View, item: number, call: string): void {
+/** putSync: true, or false when the buffer was closed (BoundedBuffer throws QueueClosedError there). */
+function putSync({ memory, io, sleeper, ring }: View, item: number, call: string): boolean {
   const prepared = io.prepare(item);
   let result: number | typeof NOT_YET | typeof TIMED_OUT = io.putOne(prepared, 0, undefined);
   if (result === NOT_YET) {
@@ -168,10 +188,11 @@ function putSync({ memory, io, sleeper, ring }: View, item: number, call: string
       return io.putOne(prepared, 0, attempt);
     }, NO_DEADLINE);
   }
-  if (result === CLOSED) throw new Error(`putSync(${item}) found the buffer closed`);
+  return result !== CLOSED;
 }
 
-function getSync({ memory, io, sleeper, ring }: View, call: string): number {
+/** getSync: the item, or DRAINED when the buffer is closed and drained (BoundedBuffer throws there). */
+function getSync({ memory, io, sleeper, ring }: View, call: string): number | typeof DRAINED {
   let taken = io.getOne(0, undefined);
   if (taken === NOT_YET) {
     taken = sleeper.waitSync((attempt) => {
@@ -179,7 +200,7 @@ function getSync({ memory, io, sleeper, ring }: View, call: string): number {
       return io.getOne(0, attempt);
     }, NO_DEADLINE);
   }
-  if (taken === DRAINED) throw new Error('getSync found the buffer closed and drained');
+  if (taken === DRAINED) return DRAINED;
   return io.decode(taken);
 }
 
@@ -217,7 +238,7 @@ function getManySync({ memory, io, sleeper, ring }: View, limit: number, call: s
 
 export function conveyorBufferModel(variant: ConveyorBufferVariant, params: ModelParams): Model {
   const { producers, consumers, capacity, items } = params;
-  const { lane, batches, faults } = VARIANTS[variant];
+  const { lane, batches, closes, faults } = VARIANTS[variant];
   if (lane && (producers !== 1 || consumers !== 1)) {
     throw new ModelError(
       `model '${variant}' is a lane, one producer and one consumer: give --producers 1 --consumers 1, got ${producers} and ${consumers}`,
@@ -246,7 +267,10 @@ export function conveyorBufferModel(variant: ConveyorBufferVariant, params: Mode
       else {
         for (const [k, item] of made.entries()) {
           memory.declare(`put#${k} ${me.ring.guesses}`);
-          putSync(me, item, `put#${k}`);
+          if (putSync(me, item, `put#${k}`)) continue;
+          if (!closes) throw new Error(`putSync(${itemName(item)}) found the buffer closed`);
+          memory.refuse(item, items - k); // closed: this put and the ones after it are refused
+          break;
         }
       }
       memory.declare('done');
@@ -254,21 +278,30 @@ export function conveyorBufferModel(variant: ConveyorBufferVariant, params: Mode
     threads.push({ name: `p${p + 1}`, next: (t, results) => memory.replay(t, results, body) });
   }
   for (let c = 0; c < consumers; c++) {
-    const share = consumerShare(params, c);
+    // With a close, each consumer gets until the buffer is closed and drained; else its share.
+    const share = closes ? Number.POSITIVE_INFINITY : consumerShare(params, c);
     const body = () => {
       const me = view(memory, layout);
       for (let got = 0; got < share; ) {
         memory.declare(`get after ${got} ${me.ring.guesses}`);
         const call = `get after ${got}`;
         if (batches) got += getManySync(me, share - got, call).length;
-        else {
-          getSync(me, call);
-          got++;
-        }
+        else if (getSync(me, call) !== DRAINED) got++;
+        else if (closes) break;
+        else throw new Error('getSync found the buffer closed and drained');
       }
       memory.declare('done');
     };
     threads.push({ name: `c${c + 1}`, next: (t, results) => memory.replay(t, results, body) });
+  }
+  if (closes) {
+    // BoundedBuffer.close()'s path (not immediate): mark TAIL closed, wake every sleeper.
+    const body = () => {
+      const me = view(memory, layout);
+      me.ring.close();
+      me.ring.wakeAllSleepers();
+    };
+    threads.push({ name: 'x1', next: (t, results) => memory.replay(t, results, body) });
   }
   return {
     name: variant,

@@ -7,20 +7,18 @@
 //   [pc, pc + T)                   each thread's local state: a node of its history trie
 //   [pc + T, pc + T + 2)           (preemption bound only) last thread run + 1, preemptions used
 //
-// Local states: a thread is a deterministic generator, so its local state is the list of results
-// its steps returned. Each thread's lists form a trie; a node holds the step the thread yields
-// next (found once, by replaying the generator along the node's path) and its children by
-// result. A global state is therefore a short vector of integers, which hashes cheaply.
+// Local states: a thread is deterministic, so its local state is the list of results its steps
+// returned, a node of a trie (local-states.ts). A global state is therefore a short vector of
+// integers, which hashes cheaply.
 //
-// Invariants: a node's step never changes once computed; every state vector of one Machine has
-// the same width; node ids are stable for the Machine's lifetime (traces from one run stay valid).
+// Invariant: every state vector of one Machine has the same width.
 
 import { ModelError } from './errors.js';
+import { LocalStates } from './local-states.js';
 import {
-  DONE_STEP,
-  hasResult,
   indexOf,
   itemName,
+  itemOf,
   Layout,
   MAX_ITEMS_PER_PRODUCER,
   type MemoryView,
@@ -29,7 +27,6 @@ import {
   producerOf,
   type Ref,
   type Step,
-  ThreadContext,
 } from './model.js';
 
 export type ViolationKind =
@@ -64,17 +61,8 @@ export class Machine {
   /** Words of the state vector. */
   readonly width: number;
   readonly preemptionBound: number;
-  readonly #contexts: ThreadContext[];
-  // The history tries of all threads, node by node.
-  readonly #steps: (Step | undefined)[] = [];
-  readonly #parent: number[] = [];
-  readonly #result: number[] = [];
-  readonly #owner: number[] = [];
-  /** Child for steps with no result (always 0). */
-  readonly #next: number[] = [];
-  /** Children by result, for steps that return a value. */
-  readonly #children: (Map<number, number> | undefined)[] = [];
-  readonly #roots: number[] = [];
+  /** Each thread's local states: the trie of its histories (local-states.ts). */
+  readonly #locals: LocalStates;
   readonly #bufferOf = new Map<number, { name: string; addr: number; length: number }>();
 
   constructor(model: Model, options: { preemptionBound?: number } = {}) {
@@ -105,103 +93,20 @@ export class Machine {
     for (const [name, buffer] of this.layout.buffers) {
       for (let i = 0; i < buffer.length; i++) this.#bufferOf.set(buffer.addr + i, { name, ...buffer });
     }
-    this.#contexts = model.threads.map((_, t) => new ThreadContext(this.layout, t));
-    for (let t = 0; t < this.threads; t++) this.#roots.push(this.#makeNode(t, -1, 0));
+    this.#locals = new LocalStates(model, this.layout);
   }
 
   /** The state every run starts from. */
   initial(): Int32Array {
     const state = new Int32Array(this.width);
     state.set(this.layout.initial);
-    for (let t = 0; t < this.threads; t++) state[this.pcBase + t] = this.#roots[t];
+    for (let t = 0; t < this.threads; t++) state[this.pcBase + t] = this.#locals.root(t);
     return state;
   }
 
-  #newNode(thread: number, parent: number, result: number): number {
-    const id = this.#steps.length;
-    this.#steps.push(undefined);
-    this.#parent.push(parent);
-    this.#result.push(result);
-    this.#owner.push(thread);
-    this.#next.push(-1);
-    this.#children.push(undefined);
-    return id;
-  }
-
-  /** The step a thread at this node yields next (computed when the node is made). */
+  /** The step a thread at this node yields next. */
   stepAt(node: number): Step {
-    return this.#steps[node]!;
-  }
-
-  /**
-   * Replays thread `thread` along `results` and returns the step it yields next, and the last
-   * state declaration (t.state) it passed after its last result, if any.
-   */
-  #replay(thread: number, results: readonly number[]): { step: Step; declared: string | undefined } {
-    const spec = this.model.threads[thread];
-    let declared: string | undefined;
-    try {
-      if (spec.next !== undefined) return spec.next(this.#contexts[thread], results);
-      const generator = spec.run(this.#contexts[thread]);
-      let next = generator.next();
-      let used = 0;
-      for (;;) {
-        if (next.done) return { step: DONE_STEP, declared };
-        const step = next.value;
-        if (step === null || typeof step !== 'object' || typeof step.op !== 'number') {
-          throw new ModelError(`yielded ${String(step)}, not a step (use the methods of its context)`);
-        }
-        if (step.op === OP.STATE) {
-          if (used === results.length) declared = step.text;
-          next = generator.next(0);
-          continue;
-        }
-        if (used === results.length) return { step, declared };
-        next = generator.next(results[used++]);
-      }
-    } catch (error) {
-      if (error instanceof ModelError) throw new ModelError(`thread ${spec.name}: ${error.message}`);
-      throw error;
-    }
-  }
-
-  /** The results along a node's path from its thread's root. */
-  #history(node: number): number[] {
-    const results: number[] = [];
-    for (let n = node; this.#parent[n] !== -1; n = this.#parent[n]) results.push(this.#result[n]);
-    return results.reverse();
-  }
-
-  /** A node for `thread` after `parent` returned `result`: a declared state already known, or a new one. */
-  #makeNode(thread: number, parent: number, result: number): number {
-    const results = parent === -1 ? [] : [...this.#history(parent), result];
-    const { step, declared } = this.#replay(thread, results);
-    const key = declared === undefined ? undefined : `${thread}|${declared}`;
-    if (key !== undefined) {
-      const known = this.#declared.get(key);
-      if (known !== undefined) return known;
-    }
-    const id = this.#newNode(thread, parent, result);
-    this.#steps[id] = step;
-    if (key !== undefined) this.#declared.set(key, id);
-    return id;
-  }
-
-  /** Nodes by declared state (thread|label(values)). */
-  readonly #declared = new Map<string, number>();
-
-  #child(node: number, op: number, result: number): number {
-    if (hasResult(op)) {
-      let children = this.#children[node];
-      if (children === undefined) this.#children[node] = children = new Map();
-      let child = children.get(result);
-      if (child === undefined)
-        children.set(result, (child = this.#makeNode(this.#owner[node], node, result)));
-      return child;
-    }
-    let child = this.#next[node];
-    if (child === -1) this.#next[node] = child = this.#makeNode(this.#owner[node], node, 0);
-    return child;
+    return this.#locals.stepAt(node);
   }
 
   /** The step thread t takes next in this state. */
@@ -291,6 +196,15 @@ export class Machine {
       case OP.ADD:
         state[addr] = (state[addr] + step.a) | 0;
         break;
+      case OP.OR:
+        result = state[addr];
+        state[addr] = result | step.a;
+        break;
+      case OP.REFUSE: {
+        const problem = this.#refuse(state, t, step.a, step.b);
+        if (problem !== undefined) return problem;
+        break;
+      }
       case OP.AWAIT_EQ:
       case OP.AWAIT_NE:
         break;
@@ -341,7 +255,7 @@ export class Machine {
         throw new ModelError(`thread ${this.#name(t)} yielded an unknown step (op ${step.op})`);
     }
     this.result = result;
-    state[pcAddr] = this.#child(node, step.op, result);
+    state[pcAddr] = this.#locals.child(node, step.op, result);
     if (this.preemptionBound !== Number.POSITIVE_INFINITY) state[this.pcBase + this.threads] = t + 1;
     return undefined;
   }
@@ -360,7 +274,7 @@ export class Machine {
       return this.#problem(
         'duplicate',
         t,
-        `${this.#name(t)} takes ${itemName(item)}, which was already taken`,
+        `${this.#name(t)} takes ${itemName(item)}, which was already taken (or its put refused)`,
       );
     }
     state[this.consumedBase + p] = consumed | bit;
@@ -374,6 +288,25 @@ export class Machine {
         );
       }
       state[at] = k + 1;
+    }
+    return undefined;
+  }
+
+  /** Accounts for `count` items from `item` whose put was refused: none may have been taken. */
+  #refuse(state: Int32Array, t: number, item: number, count: number): Problem | undefined {
+    const p = producerOf(item);
+    if (p >= this.producers) return undefined;
+    for (let k = indexOf(item); k < indexOf(item) + count; k++) {
+      const bit = 1 << k;
+      const consumed = state[this.consumedBase + p];
+      if ((consumed & bit) !== 0) {
+        return this.#problem(
+          'duplicate',
+          t,
+          `${this.#name(t)}'s put of ${itemName(itemOf(p, k))} was refused, but the item was taken`,
+        );
+      }
+      state[this.consumedBase + p] = consumed | bit;
     }
     return undefined;
   }
@@ -491,6 +424,7 @@ export class Machine {
       case OP.CAS:
         return `${step.text} (${result === step.a ? 'swapped' : `failed: it held ${result}`})`;
       case OP.EXCHANGE:
+      case OP.OR:
         return `${step.text} (held ${result})`;
       case OP.WAIT:
         return result === 1 ? `${step.text}: asleep` : `${step.text}: not-equal`;

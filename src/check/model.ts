@@ -16,6 +16,9 @@
 //   cas(ref, e, v)      if word === e then word = v                      → the old value
 //   exchange(ref, v)    word = v                                         → the old value
 //   add(ref, d)         word += d                                        → 0
+//   or(ref, bits)       word |= bits (Atomics.or)                        → the old value
+//   refuse(item, n)     a producer's put of n items from `item` was refused (the buffer closed):
+//                       they are accounted for, and taking one later is a violation   → 0
 //   wait(ref, v)        Atomics.wait: if word !== v, returns 'not-equal' (0) at once; else the
 //                       thread sleeps until a notify(ref) (two steps: enqueue, then wake) → 0 / 1
 //   notify(ref)         Atomics.notify: wakes every thread sleeping on the word   → 0
@@ -61,11 +64,15 @@ export const OP = {
   SLEEP: 18,
   NOTIFY: 19,
   STATE: 20,
+  OR: 21,
+  REFUSE: 22,
 } as const;
 
 /** Steps whose result the thread sees (the others always return 0). */
 export function hasResult(op: number): boolean {
-  return op === OP.READ || op === OP.CAS || op === OP.TAKE || op === OP.EXCHANGE || op === OP.WAIT;
+  return (
+    op === OP.READ || op === OP.CAS || op === OP.TAKE || op === OP.EXCHANGE || op === OP.WAIT || op === OP.OR
+  );
 }
 
 /** One atomic step, as yielded by a thread. Build steps with the ThreadContext methods. */
@@ -413,6 +420,24 @@ export class ThreadContext {
       b: 0,
       text: `${refText(ref)} ${sign}= ${Math.abs(delta)}`,
     };
+  }
+
+  /** Atomics.or: sets `bits` in the word, yields the old value. */
+  or(ref: Ref, bits: number): Step {
+    checkValue('or', bits);
+    return { op: OP.OR, addr: this.#layout.word(ref), a: bits, b: 0, text: `${refText(ref)} |= ${bits}` };
+  }
+
+  /** The put of `count` items from `item` (consecutive items of one producer) was refused. */
+  refuse(item: number, count: number): Step {
+    if (!Number.isInteger(item) || item < 1)
+      throw new ModelError(`refuse needs an item from itemOf(), got ${String(item)}`);
+    checkValue('refuse', count);
+    const text =
+      count === 1
+        ? `put of ${itemName(item)} refused`
+        : `put of ${itemName(item)} and the ${count - 1} after it refused`;
+    return { op: OP.REFUSE, addr: -1, a: item, b: count, text };
   }
 
   /** Blocks until the word equals ('eq') or differs from ('ne') value, like a futex wait. */

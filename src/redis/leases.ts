@@ -43,6 +43,20 @@ export class LeaseKeeper {
     }
   }
 
+  /** Stops holding these ids; returns the ones that were held, grouped by lease token. */
+  letGo(ids: readonly string[]): Map<string, string[]> {
+    const byToken = new Map<string, string[]>();
+    for (const id of ids) {
+      const token = this.held.get(id);
+      if (token === undefined) continue;
+      this.held.delete(id);
+      const group = byToken.get(token);
+      if (group === undefined) byToken.set(token, [id]);
+      else group.push(id);
+    }
+    return byToken;
+  }
+
   stop(): void {
     clearInterval(this.#timer);
   }

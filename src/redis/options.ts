@@ -1,8 +1,10 @@
-// RedisBuffer's options: their types, defaults and checks (a bad value is an error naming it).
+// RedisBuffer's options: their types, defaults and checks (a bad value is an error naming it), and the
+// check of a queue found in Redis against them.
 import type { RedisOptions } from 'ioredis';
 import { checkInteger, describe } from '../internal/validate.js';
 import type { Codec, CodecName } from '../queue/codec.js';
-import { checkUrl } from './connect.js';
+import { checkUrl, safeUrl } from './connect.js';
+import { QueueMismatchError } from './errors.js';
 import { type ItemCodec, itemCodec } from './item-codec.js';
 import { checkName, keyPrefix } from './keys.js';
 
@@ -56,6 +58,24 @@ export interface DeadLetter {
   readonly payload: Buffer | undefined;
   readonly reason: string;
   readonly attempts: number;
+}
+
+/**
+ * Checks what OPEN found stored (capacity, codec, slotBytes, closed) against the options: a
+ * QueueMismatchError names both when they differ. Returns whether the queue is closed.
+ */
+export function checkStored<T>(resolved: Resolved<T>, stored: readonly string[]): boolean {
+  const [capacity, codec, slotBytes, closed] = stored;
+  if (
+    Number(capacity) !== resolved.capacity ||
+    codec !== resolved.codec.name ||
+    Number(slotBytes) !== resolved.slotBytes
+  ) {
+    throw new QueueMismatchError(
+      `queue '${resolved.name}' at ${safeUrl(resolved.url)} exists with capacity ${capacity}, codec '${codec}', slotBytes ${slotBytes}; this call asked for capacity ${resolved.capacity}, codec '${resolved.codec.name}', slotBytes ${resolved.slotBytes}`,
+    );
+  }
+  return closed === '1';
 }
 
 export interface Resolved<T> {

@@ -19,12 +19,21 @@ import type { AsyncQueue } from '../queue/async-queue.js';
 import type { CloseOptions, TryGetResult } from '../queue/queue.js';
 import { Deadline, type WaitOptions } from '../sync/wait/deadline.js';
 import { AckBatcher } from './acks.js';
-import { connect, safeUrl } from './connect.js';
-import { ItemDecodeError, QueueMismatchError } from './errors.js';
+import { connect } from './connect.js';
+import { ItemDecodeError } from './errors.js';
 import type { ItemCodec } from './item-codec.js';
 import { scriptKeys, wakeKey } from './keys.js';
 import { LeaseKeeper } from './leases.js';
-import { type DeadLetter, type Lease, type RedisBufferOptions, type Resolved, resolve } from './options.js';
+import {
+  checkStored,
+  type DeadLetter,
+  type Lease,
+  type RedisBufferOptions,
+  type Resolved,
+  resolve,
+} from './options.js';
+import { STASH_MS, Stash } from './prefetch.js';
+import { type DeadListReply, deadLetterList, decodeDiscarded } from './replies.js';
 import { SCRIPTS, type ScriptName } from './scripts.js';
 import { type Fetched, Takers } from './takers.js';
 import { RECHECK_MS, type Waiter, WakeHub } from './wake.js';
@@ -33,8 +42,6 @@ import { RECHECK_MS, type Waiter, WakeHub } from './wake.js';
 export const MAX_BATCH = 1000;
 /** How long a put's id is remembered, so a resent put is not done twice. */
 const DEDUPE_MS = 10 * 60_000;
-/** How long items an ack fetched ahead wait for a get of this handle before they are handed back. */
-export const STASH_MS = 50;
 
 interface Raw {
   id: string;
@@ -68,8 +75,7 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
   #nextPut = 0;
   #nextGet = 0;
   /** Items an ack fetched ahead (held under lease by this handle), served to the next gets first. */
-  readonly #stash: Lease<T>[] = [];
-  #stashTimer: NodeJS.Timeout | undefined;
+  readonly #stash = new Stash<Lease<T>>({ giveBack: (leases) => this.#giveBack(leases) });
   readonly #prefetch: boolean;
   /** How many items the last get of this handle asked for: what an ack fetches ahead. */
   #lastMax = 0;
@@ -132,17 +138,7 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
         resolved.codec.name,
         resolved.slotBytes,
       )) as string[] | null;
-      const [capacity, codec, slotBytes, closed] = stored ?? [];
-      if (
-        Number(capacity) !== resolved.capacity ||
-        codec !== resolved.codec.name ||
-        Number(slotBytes) !== resolved.slotBytes
-      ) {
-        throw new QueueMismatchError(
-          `queue '${resolved.name}' at ${safeUrl(resolved.url)} exists with capacity ${capacity}, codec '${codec}', slotBytes ${slotBytes}; this call asked for capacity ${resolved.capacity}, codec '${resolved.codec.name}', slotBytes ${resolved.slotBytes}`,
-        );
-      }
-      buffer.#closed = closed === '1';
+      buffer.#closed = checkStored(resolved, stored ?? []);
       await buffer.#leases.start();
       return buffer;
     } catch (error) {
@@ -286,48 +282,60 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
    * takes as many items as this handle's last get asked for (ack-and-fetch-next in one round trip).
    */
   async #ackAndFetch(pairs: string[]): Promise<number[]> {
-    const want = this.#prefetch && this.#stash.length === 0 && this.#takers.idle ? this.#lastMax : 0;
-    const reply = (await this.#callBuffer(
+    const want = this.#prefetch && this.#stash.size === 0 && this.#takers.idle ? this.#lastMax : 0;
+    const entry = want > 0 ? (this.#takeWaiter ??= this.#hub.waiter('gw')).entry : '';
+    const sent = this.#callBuffer(
       'cvAck',
       want,
       this.#leaseMs,
       this.#maxAttempts,
       want > 0 ? this.#getId() : '',
+      entry,
+      this.#leases.held.size,
       ...pairs,
-    )) as (number | Buffer | null)[];
-    const n = reply[0] as number;
-    if (reply.length > n + 1) {
-      const leases = await this.#accept(reply.slice(n + 1));
-      if (leases.length > 0) {
-        this.#stash.push(...leases);
-        this.#takers.poke(); // a get that started during this call looks again
-        clearTimeout(this.#stashTimer);
-        this.#stashTimer = setTimeout(() => void this.#unstash().catch(() => {}), STASH_MS);
-        this.#stashTimer.unref();
+    ) as Promise<(number | Buffer | null)[]>;
+    const outcome = sent.then(async (reply) => {
+      const n = reply[0] as number;
+      const rest = reply.slice(n + 1);
+      if (rest[0] === 1) {
+        const leases = await this.#accept(rest);
+        if (leases.length > 0) this.#stash.add(leases);
+      } else if (rest[0] === 0) {
+        // Nothing to fetch: the ack registered this handle's get waiter, for the next get to use.
+        const ms = rest[1] as number;
+        this.#takers.arm(entry, ms < 0 ? Number.POSITIVE_INFINITY : ms + 5);
+        setTimeout(() => this.#disarm(), STASH_MS).unref();
       }
-    }
-    return reply.slice(1, n + 1) as number[];
+      return reply.slice(1, n + 1) as number[];
+    });
+    if (want > 0)
+      this.#takers.expect(
+        outcome.then(
+          () => {},
+          () => {},
+        ),
+      );
+    return outcome;
+  }
+
+  /** Withdraws the get waiter an ack registered if no get has used it. */
+  #disarm(): void {
+    const entry = this.#takers.disarm();
+    if (entry !== undefined) void this.#call('cvPass', 'gw', entry).catch(() => {});
   }
 
   /** Hands back items fetched ahead that no get took: delivered next, their attempt unchanged. */
-  async #unstash(): Promise<void> {
-    clearTimeout(this.#stashTimer);
-    const byToken = new Map<string, string[]>();
-    for (const lease of this.#stash.splice(0)) {
-      const token = this.#leases.held.get(lease.id);
-      if (token === undefined) continue;
-      this.#leases.held.delete(lease.id);
-      byToken.set(token, [...(byToken.get(token) ?? []), lease.id]);
-    }
-    for (const [token, ids] of byToken) await this.#call('cvUnget', token, ...ids);
+  async #giveBack(leases: Lease<T>[]): Promise<void> {
+    const ids = leases.map((lease) => lease.id);
+    for (const [token, held] of this.#leases.letGo(ids)) await this.#call('cvUnget', token, ...held);
   }
 
   /** One GET script call for the coalesced gets of this handle (takers.ts). */
   async #fetch(want: number, entry: string, retry: boolean): Promise<Fetched<Lease<T>>> {
-    if (this.#stash.length > 0) {
+    if (this.#stash.size > 0) {
       // Served from what an ack fetched ahead; a waiter registered by the last call is withdrawn.
       if (retry && entry !== '') void this.#call('cvPass', 'gw', entry).catch(() => {});
-      return { kind: 'items', leases: this.#stash.splice(0, want) };
+      return { kind: 'items', leases: this.#stash.take(want) };
     }
     for (;;) {
       // A new id for each call: a resend of this call (after a dropped connection) gets the same leases.
@@ -477,34 +485,14 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
     const immediate = checkOptions(options).immediate === true;
     const reply = (await this.#callBuffer('cvClose', immediate ? '1' : '0')) as (Buffer | null)[];
     this.#closed = true;
-    const items: T[] = [];
-    for (let i = 0; i < reply.length; i += 2) {
-      const id = reply[i]!.toString();
-      try {
-        items.push(this.#codec.decode(id, reply[i + 1]));
-      } catch (error) {
-        const reason = (error as Error).message;
-        this.#onDeadLetter?.({ id, payload: reply[i + 1] ?? undefined, reason, attempts: 0 });
-      }
-    }
-    return items;
+    return decodeDiscarded(this.#codec, reply, this.#onDeadLetter);
   }
 
   // ---- dead letters ----
 
   /** The dead-letter list (oldest first): items whose leases kept running out, or that cannot be decoded. */
   async deadLetters(start = 0, count = 100): Promise<DeadLetter[]> {
-    const reply = (await this.#callBuffer('cvDeadList', start, count)) as (Buffer | number | null)[];
-    const letters: DeadLetter[] = [];
-    for (let i = 0; i < reply.length; i += 4) {
-      letters.push({
-        id: (reply[i] as Buffer).toString(),
-        payload: (reply[i + 1] as Buffer | null) ?? undefined,
-        reason: (reply[i + 2] as Buffer).toString(),
-        attempts: reply[i + 3] as number,
-      });
-    }
-    return letters;
+    return deadLetterList((await this.#callBuffer('cvDeadList', start, count)) as DeadListReply);
   }
 
   /** Puts dead letters back at the end of the buffer while there is room; resolves with how many. */
@@ -544,13 +532,12 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
    */
   async disconnect(): Promise<void> {
     this.#leases.stop();
+    this.#disarm();
     this.#hub.stop();
     try {
-      await this.#unstash();
-      const byToken = new Map<string, string[]>();
-      for (const [id, token] of this.#leases.held) byToken.set(token, [...(byToken.get(token) ?? []), id]);
-      this.#leases.held.clear();
-      for (const [token, ids] of byToken) await this.#call('cvRelease', token, ...ids);
+      await this.#stash.drain();
+      for (const [token, ids] of this.#leases.letGo([...this.#leases.held.keys()]))
+        await this.#call('cvRelease', token, ...ids);
       await this.#redis.quit();
     } catch {
       this.#redis.disconnect();

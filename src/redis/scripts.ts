@@ -89,9 +89,11 @@ local function finished(n)
 end
 
 -- Registers a waiter that found nothing to do: at the back, or at the front when it was woken
--- and lost the race (so a woken waiter keeps its turn).
+-- and lost the race (so a woken waiter keeps its turn). Never twice: an earlier registration of
+-- the same entry (a resent call, or an ack that registered it) is replaced.
 local function register(list, entry, retry)
   if entry == '' then return end
+  redis.call('LREM', list, 0, entry)
   if retry == '1' then redis.call('LPUSH', list, entry) else redis.call('RPUSH', list, entry) end
 end
 `;
@@ -208,6 +210,19 @@ local function take(max, lease_ms, max_attempts, token)
   redis.call('PEXPIRE', record, lease_ms)
   return reply
 end
+
+-- Nothing to take: {-1} when the queue is closed and drained (no live lease of another handle:
+-- mine = the caller's own), else registers the get waiter and returns {0, ms until the next lease
+-- runs out, or -1}.
+local function nothing(entry, retry, mine)
+  if redis.call('HGET', META, 'closed') == '1' and redis.call('ZCARD', LEASED) <= mine then
+    return {-1}
+  end
+  register(GW, entry, retry)
+  local first = redis.call('ZRANGE', LEASED, 0, 0, 'WITHSCORES')
+  if first[2] then return {0, math.max(0, tonumber(first[2]) - now_ms())} end
+  return {0, -1}
+end
 `;
 
 /**
@@ -227,30 +242,24 @@ local entry, retry = ARGV[2], ARGV[3]
 local token = ARGV[7]
 local again = resent(token)
 if again then return again end
-if retry == '1' and entry ~= '' then redis.call('LREM', GW, 1, entry) end
-local reply = take(tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), token)
-if reply then return reply end
-if redis.call('HGET', META, 'closed') == '1' and redis.call('ZCARD', LEASED) <= tonumber(ARGV[8]) then
-  return {-1}
-end
-register(GW, entry, retry)
-local first = redis.call('ZRANGE', LEASED, 0, 0, 'WITHSCORES')
-if first[2] then return {0, math.max(0, tonumber(first[2]) - now_ms())} end
-return {0, -1}
+if entry ~= '' then redis.call('LREM', GW, 0, entry) end
+return take(tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), token)
+  or nothing(entry, retry, tonumber(ARGV[8]))
 `;
 
 /**
- * ACK: ARGV want, leaseMs, maxAttempts, getId, then id, token pairs. Returns {n, flag, ..., then
- * what a GET for `want` items returns when it took some}: each flag is 1 if that lease was still
- * held under its token (now gone), else 0. With want > 0 the ack also takes the next items (the
- * consumer's next get is served without a round trip: ack-and-fetch-next in one call).
+ * ACK: ARGV want, leaseMs, maxAttempts, getId, waiterEntry, mine, then id, token pairs. Returns
+ * {n, flag, ..., then what a GET for `want` items with that waiter returns}: each flag is 1 if that
+ * lease was still held under its token (now gone), else 0. With want > 0 the ack also takes the
+ * next items (the consumer's next get is served without a round trip: ack-and-fetch-next in one
+ * call), or registers the handle's get waiter when there are none.
  */
 export const ACK = `${PRELUDE}${TAKE}
 local mine, flags, asked = {}, {}, {}
-for i = 6, #ARGV, 2 do asked[#asked + 1] = ARGV[i] end
+for i = 8, #ARGV, 2 do asked[#asked + 1] = ARGV[i] end
 local holders = #asked > 0 and redis.call('HMGET', HOLDER, unpack(asked)) or {}
 for k, id in ipairs(asked) do
-  if holders[k] == ARGV[5 + 2 * k] then
+  if holders[k] == ARGV[7 + 2 * k] then
     mine[#mine + 1] = id
     flags[k] = 1
   else
@@ -269,9 +278,8 @@ for i = 1, #flags do reply[i + 1] = flags[i] end
 local want = tonumber(ARGV[2])
 if want > 0 then
   local taken = resent(ARGV[5]) or take(want, tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5])
-  if taken then
-    for i = 1, #taken do reply[#reply + 1] = taken[i] end
-  end
+    or nothing(ARGV[6], '0', tonumber(ARGV[7]))
+  for i = 1, #taken do reply[#reply + 1] = taken[i] end
 end
 return reply
 `;

@@ -45,6 +45,10 @@ export class Takers<L> {
   #waiting = false;
   /** Set when the list changes; the pump clears it before each fetch and waits only if still clear. */
   #dirty = false;
+  /** An ack fetching ahead for this handle: a pump that starts meanwhile waits for its outcome. */
+  #expected: Promise<void> | undefined;
+  /** The handle's get waiter, registered by an ack that found nothing to fetch ahead. */
+  #armed: { entry: string; untilLease: number } | undefined;
 
   constructor(
     private readonly waiter: () => Waiter,
@@ -57,9 +61,24 @@ export class Takers<L> {
     return this.#list.length === 0;
   }
 
-  /** Makes a waiting pump look again (items arrived by another path: the fetch-ahead of an ack). */
-  poke(): void {
-    this.#wakePump();
+  /** An ack is fetching ahead (sent while no get waited): the next pump starts after its outcome. */
+  expect(outcome: Promise<void>): void {
+    const settled = outcome.finally(() => {
+      if (this.#expected === settled) this.#expected = undefined;
+    });
+    this.#expected = settled;
+  }
+
+  /** The ack registered `entry` (nothing to fetch): the next pump waits on it before its first fetch. */
+  arm(entry: string, untilLease: number): void {
+    this.#armed = { entry, untilLease };
+  }
+
+  /** Takes back a registration no pump used; returns the entry to withdraw. */
+  disarm(): string | undefined {
+    const entry = this.#armed?.entry;
+    this.#armed = undefined;
+    return entry;
   }
 
   /**
@@ -106,12 +125,33 @@ export class Takers<L> {
     });
   }
 
+  /** Waits for a wake token, a re-check time, or a change to the list. */
+  async #wait(untilLease: number): Promise<void> {
+    this.#changed = new AbortController();
+    this.#waiting = true;
+    try {
+      await this.waiter().wait(Math.min(untilLease, RECHECK_MS), this.#changed.signal);
+    } finally {
+      this.#waiting = false;
+    }
+  }
+
   async #pump(): Promise<void> {
     if (this.#pumping) return;
     this.#pumping = true;
     let retry = false;
     let registered = '';
     try {
+      while (this.#expected !== undefined) await this.#expected;
+      const armed = this.#armed;
+      this.#armed = undefined;
+      if (armed !== undefined) {
+        // The last ack registered the waiter: wait for a wake first, then look (retry) in its place.
+        registered = armed.entry;
+        retry = true;
+        if (this.#list.every((taker) => !taker.tryOnly && taker.deadline.timeout !== 0))
+          await this.#wait(armed.untilLease);
+      }
       while (this.#list.length > 0) {
         this.#dirty = false;
         const want = Math.min(
@@ -120,6 +160,12 @@ export class Takers<L> {
         );
         const waits = this.#list.some((taker) => !taker.tryOnly && taker.deadline.timeout !== 0);
         const entry = waits ? this.waiter().entry : '';
+        if (registered !== '' && entry === '') {
+          // Only tries left: a GET without a waiter would leave the registration behind.
+          await this.hooks.withdraw(registered).catch(() => {});
+          registered = '';
+          retry = false;
+        }
         let fetched: Fetched<L>;
         try {
           fetched = await this.hooks.fetch(want, entry, retry);
@@ -152,15 +198,7 @@ export class Takers<L> {
           this.#list.splice(this.#list.indexOf(taker), 1);
         }
         if (this.#list.length === 0) break;
-        if (!this.#dirty) {
-          this.#changed = new AbortController();
-          this.#waiting = true;
-          try {
-            await this.waiter().wait(Math.min(fetched.untilLease, RECHECK_MS), this.#changed.signal);
-          } finally {
-            this.#waiting = false;
-          }
-        }
+        if (!this.#dirty) await this.#wait(fetched.untilLease);
         retry = true; // woken, re-check time, or the list changed: look again
       }
     } finally {

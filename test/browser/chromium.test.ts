@@ -120,7 +120,7 @@ describe.skipIf(!present && !CI)('conveyor in Chromium', () => {
     await page.close();
     if (report.failed > 0) console.error(report.lines.join('\n'));
     expect(report.failed).toBe(0);
-    expect(report.passed).toBe(87); // 29 cases × (BoundedBuffer, BoundedBuffer from a handle, Channel)
+    expect(report.passed).toBe(90); // 30 cases × (BoundedBuffer, BoundedBuffer from a handle, Channel)
   });
 
   it('a *Sync call on the page main thread fails at once with ERR_CANNOT_BLOCK_HERE, and the async form works', async () => {

@@ -48,7 +48,7 @@ describe('the recorded memory that runs real code under the explorer', () => {
   it('refuses a word the model does not hold, naming its index, and calls it does not model', () => {
     const m = memory();
     expect(() => m.replay(t, [], () => Atomics.load(m.words, 1 + 1))).toThrow(/the code touched word 2/);
-    expect(() => m.replay(t, [], () => Atomics.or(m.words, 0, 1))).toThrow(ModelError);
+    expect(() => m.replay(t, [], () => Atomics.add(m.words, 0, 1))).toThrow(ModelError);
     expect(() => m.replay(t, [], () => Atomics.load(new Int32Array(4), 0))).toThrow(/outside the model/);
     expect(() => m.replay(t, [], () => Atomics.wait(m.words, 1, 0, 10))).toThrow(/has no clock/);
     expect(() => m.replay(t, [], () => m.words.fill(0))).toThrow(/fill of a word array/);

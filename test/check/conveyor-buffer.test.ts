@@ -40,6 +40,26 @@ describe("conveyor check's model of BoundedBuffer, which runs BoundedBuffer's ow
     }
   });
 
+  it('holds with close() racing the puts and gets: a refused put is never delivered, every other item once', () => {
+    for (const params of [
+      { producers: 1, consumers: 1, capacity: 1, items: 2 },
+      { producers: 1, consumers: 1, capacity: 2, items: 2 },
+    ]) {
+      expect(explore(buildModel('conveyor-buffer-close', params)).status, JSON.stringify(params)).toBe(
+        'holds',
+      );
+    }
+  });
+
+  it('leaves no consumer asleep when close() races two of them (within 2 preemptions)', () => {
+    // Before sync/wait/word.ts took back the WAITING mark of a sleeper that leaves without
+    // sleeping, this was a deadlock: close() cleared c1's mark, c2 set it again and left on
+    // seeing the close, and c1 then slept on a value nobody would change.
+    const params = { producers: 1, consumers: 2, capacity: 1, items: 1 };
+    const verdict = explore(buildModel('conveyor-buffer-close', params), { maxPreemptions: 2 });
+    expect(verdict.status).toBe('holds');
+  });
+
   it("calls the ring's, the transfer's and the sleeper's own methods", () => {
     const claimPut = vi.spyOn(Ring.prototype, 'claimPut');
     const getOne = vi.spyOn(Transfer.prototype, 'getOne');
@@ -95,6 +115,13 @@ describe("conveyor check's model of the one-producer, one-consumer lane, which r
       }
     });
   }
+
+  it('holds with close() racing its put and get', () => {
+    const verdict = explore(
+      buildModel('conveyor-lane-close', { producers: 1, consumers: 1, capacity: 2, items: 3 }),
+    );
+    expect(verdict.status).toBe('holds');
+  });
 
   it('finds a read of nothing when the batch is published before its slots are written, and replays it', () => {
     const params = { producers: 1, consumers: 1, capacity: 2, items: 3 };

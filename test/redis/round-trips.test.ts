@@ -35,6 +35,7 @@ describeWithRedis('RedisBuffer round trips', () => {
 
   /** Takes `n` items one at a time with get + taskDone; resolves with them and the script calls it cost. */
   async function takeOneByOne(queue: RedisBuffer<number>, n: number): Promise<[number[], number]> {
+    await new Promise((resolve) => setTimeout(resolve, 200)); // earlier tests' handles are quiet by now
     await admin.config('RESETSTAT');
     const got: number[] = [];
     for (let i = 0; i < n; i++) {
@@ -53,6 +54,27 @@ describeWithRedis('RedisBuffer round trips', () => {
     // 1 GET, then 20 ACKs each fetching the next item; one item is handed back (1 UNGET) at most
     // when a get comes late. Without the fetch it is 1 + 20 + 19 = 40.
     expect(calls).toBeLessThanOrEqual(25);
+    await producer.join({ timeout: 1_000 });
+  });
+
+  it('an ack that finds nothing to fetch registers the get waiter instead, and withdraws it when no get comes', async () => {
+    const producer = await open('armed');
+    const consumer = await open('armed');
+    const waiters = () => admin.lrange('conveyor:{armed}:gw', 0, -1);
+    await producer.put(1);
+    expect(await consumer.get({ timeout: 1_000 })).toBe(1);
+    await consumer.taskDone();
+    expect(await waiters()).toHaveLength(1); // registered by the ACK call itself
+    const got = consumer.get({ timeout: 2_000 }); // waits on that registration
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await producer.put(2);
+    expect(await got).toBe(2);
+    await consumer.taskDone();
+    await new Promise((resolve) => setTimeout(resolve, 300)); // no get comes: withdrawn
+    expect(await waiters()).toEqual([]);
+    await producer.put(3); // nobody is woken for nothing; the item waits for a get
+    expect(await consumer.get({ timeout: 1_000 })).toBe(3);
+    await consumer.taskDone();
     await producer.join({ timeout: 1_000 });
   });
 

@@ -66,6 +66,7 @@ import { threadId } from '../../platform/thread.js';
 import { holdEntry, ME } from '../../sync/recovery.js';
 import { type Attempt, WAITING } from '../../sync/wait/word.js';
 import type { RecoveryReport } from './dead-threads.js';
+import { corrupted } from './failures.js';
 import {
   CLOSED_MARK,
   CONSUMER_OWNER,
@@ -110,7 +111,9 @@ export class Lane extends Ring {
     const tail = this.#tail;
     if (this.#room < n) {
       const head = Atomics.load(this.i32, HEAD);
+      this.checkPosition(head, 'HEAD', head);
       this.#room = this.capacity - this.distance(this.sequence(head), this.sequence(tail));
+      if (this.#room < 0) throw corrupted('HEAD', head); // past TAIL: no consumer wrote that
       if (this.#room < n) {
         if ((Atomics.load(this.i32, TAIL) & CLOSED_MARK) !== 0) return CLOSED;
         if (attempt !== undefined)
@@ -149,7 +152,9 @@ export class Lane extends Ring {
     const head = this.#head;
     if (this.#ready < max) {
       const tail = Atomics.load(this.i32, TAIL);
+      this.checkPosition(tail & POSITION_MASK, 'TAIL', tail);
       this.#ready = this.distance(this.sequence(head), this.sequence(tail & POSITION_MASK));
+      if (this.#ready > this.capacity) throw corrupted('TAIL', tail); // more than a lap ahead
       if (this.#ready === 0) {
         if ((tail & CLOSED_MARK) !== 0) return CLOSED;
         if (attempt !== undefined)

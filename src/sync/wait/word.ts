@@ -11,6 +11,11 @@
 // Either the changer's exchange comes after the CAS (it sees WAITING and notifies, or the wait
 // sees a value other than the marked one and returns at once), or before it (the CAS fails and the
 // sleeper attempts again). A wake-up is never lost.
+// One changer does not change the value: close() (wakeAllSleepers) only clears the WAITING bit and
+// notifies. A second sleeper's CAS can then set the bit again before the first one waits, and the
+// first would sleep on a value nobody changes any more; so a registered sleeper that leaves
+// without sleeping (its second attempt succeeded, e.g. it saw the close) takes its mark back and
+// notifies (found by `conveyor check --model conveyor-buffer-close`, 1 producer, 2 consumers).
 
 import { waitAsync } from '../../platform/thread.js';
 import { raceAbort } from './abort.js';
@@ -113,13 +118,19 @@ export class Sleeper {
    * value), or RETRY when the word changed under us.
    */
   #register<R>(attempt: Try<R>, state: Attempt): R | typeof NOT_YET | typeof RETRY {
+    const i32 = this.#i32;
     const at = state.at;
     const seen = state.seen;
     const marked = seen | WAITING;
-    if (marked !== seen && Atomics.compareExchange(this.#i32, at, seen, marked) !== seen) return RETRY;
+    if (marked !== seen && Atomics.compareExchange(i32, at, seen, marked) !== seen) return RETRY;
     const again = attempt(state);
-    if (again !== NOT_YET) return again;
-    return state.at === at && state.seen === marked ? NOT_YET : RETRY;
+    if (again === NOT_YET) return state.at === at && state.seen === marked ? NOT_YET : RETRY;
+    // Leaving without sleeping: if the word still holds our mark, take it back and wake whoever
+    // sleeps on it. The mark may stand for another sleeper too, whose wake-up it would now hide:
+    // close() clears a mark without changing the word otherwise (wakeAllSleepers), so our CAS
+    // could have restored the very value that sleeper is about to wait on.
+    if (marked !== seen && Atomics.compareExchange(i32, at, marked, seen) === marked) Atomics.notify(i32, at);
+    return again;
   }
 }
 

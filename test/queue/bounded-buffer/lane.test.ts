@@ -5,11 +5,13 @@ import { threadId, type Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import {
   BoundedBuffer,
+  BufferCorruptedError,
   LaneRoleError,
   QueueClosedError,
   type RecoveryReport,
   TimeoutError,
 } from '../../../src/index.js';
+import { HEAD, TAIL } from '../../../src/queue/bounded-buffer/layout.js';
 import { exited, firstMessage, startWorker } from '../../helpers/worker.js';
 import { int32Codec } from '../../tooling/stall-codec.js';
 import type { LaneJob, Mode } from '../../workers/lane-actor.js';
@@ -52,7 +54,17 @@ describe('BoundedBuffer lane ({ producers: 1, consumers: 1 })', () => {
     expect(lane.getManySync(4)).toEqual([1, 2, 3]);
   });
 
-  it('refuses a second view in the same thread as producer or consumer, putting or taking nothing', () => {
+  it('copies Float64Array batches in and out across the wrap', async () => {
+    const lane = new BoundedBuffer({ capacity: 3, codec: 'float64', ...LANE });
+    const into = new Float64Array(3);
+    await lane.putMany(Float64Array.of(0.5, -1e300));
+    expect(await lane.getMany(1, { into })).toBe(1);
+    await lane.putMany(Float64Array.of(Number.NaN, 3.25)); // slots 2 and 0
+    expect(await lane.getMany(3, { into })).toBe(3);
+    expect([...into]).toEqual([-1e300, Number.NaN, 3.25]);
+  });
+
+  it('refuses a second view in the same thread as producer or consumer, putting or taking nothing', async () => {
     const lane = new BoundedBuffer({ capacity: 4, ...LANE });
     lane.putSync(1);
     const other = BoundedBuffer.from(lane.handle);
@@ -72,6 +84,8 @@ describe('BoundedBuffer lane ({ producers: 1, consumers: 1 })', () => {
     expect(lane.getSync({ timeout: 0 })).toBe(1);
     const get = refused(() => other.tryGet());
     expect(get.role).toBe('consumer');
+    await expect(other.put(4)).rejects.toThrow(LaneRoleError); // the Promise forms reject alike
+    await expect(other.getMany(2)).rejects.toThrow(LaneRoleError);
     expect(lane.size).toBe(0);
     // Reading the state and closing attach to no side.
     expect(other.size).toBe(0);
@@ -286,6 +300,16 @@ describe('BoundedBuffer lane ({ producers: 1, consumers: 1 })', () => {
         .join(),
     );
   }, 30_000);
+
+  it('a lane whose TAIL or HEAD was overwritten throws BufferCorruptedError instead of handing out garbage', () => {
+    const tail = new BoundedBuffer({ capacity: 4, ...LANE });
+    new Int32Array(tail.handle.memory)[TAIL] = 3 + 8 * 5; // five laps ahead of HEAD
+    expect(() => tail.tryGet()).toThrow(BufferCorruptedError);
+    const head = new BoundedBuffer({ capacity: 4, ...LANE });
+    head.putSync(1);
+    new Int32Array(head.handle.memory)[HEAD] = 6; // slot 6 of a ring of 4
+    expect(() => head.putManySync([2, 3, 4, 5])).toThrow(BufferCorruptedError);
+  });
 
   it('times out a put on a full lane and a get on an empty one, and aborts with the signal', async () => {
     const buffer = new BoundedBuffer({ capacity: 2, ...LANE });
