@@ -198,6 +198,9 @@ export class ByteRing {
       for (;;) {
         const want = this.#wantFree(bytes.length - from, true);
         if (!(await this.#sleep.waitAsync(WRITER, this.#canWrite(want), deadline, want))) {
+          // It waited for more room than it needs: a rest that fits now still goes.
+          from = this.#writeSome(bytes, from);
+          if (from === bytes.length) return;
           throw writeTimeout(deadline, 'ByteRing.write', from);
         }
         from = this.#writeSome(bytes, from);

@@ -129,6 +129,24 @@ describe('ByteRing', () => {
     expect([...into.subarray(4)]).toEqual([1, 2, 3, 4]);
   });
 
+  it('an async writer sleeps until a quarter of the ring is free, and a write that fits still goes at its deadline', async () => {
+    const ring = new ByteRing({ capacity: 64 }); // a quarter: 16 bytes
+    ring.tryWrite(bytesOf(60, 7));
+    let settled = false;
+    const start = performance.now();
+    const pending = ring.write(bytesOf(8, 8), { timeout: 300 }).then(() => (settled = true));
+    expect(ring.tryRead(new Uint8Array(4))).toBe(4); // 8 bytes free: enough for the write, not a quarter
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(settled).toBe(false); // not woken for less than a quarter
+    await pending; // its deadline passed, and the 8 bytes fit: written, not a TimeoutError
+    expect(performance.now() - start).toBeGreaterThanOrEqual(250);
+    expect(ring.available).toBe(64);
+    const woken = ring.write(bytesOf(8, 9), { timeout: 10_000 });
+    expect(ring.tryRead(new Uint8Array(16))).toBe(16); // a quarter free: woken at once
+    await woken;
+    expect(ring.available).toBe(56);
+  });
+
   it('close() ends the stream: the reader gets what was written, then 0; writing again fails', () => {
     const ring = new ByteRing({ capacity: 16 });
     ring.writeSync(Uint8Array.of(1, 2, 3));
