@@ -80,7 +80,15 @@ export function bindCodec<T>(
         decode: (bytes) => bytes,
       }) as unknown as SlotCodec<T>;
     case 'structured':
-      return new StructuredCodec(data, dataOffset, slots, stride, slotBytes) as SlotCodec<T>;
+      // The serializer first: where there is none (a browser), its error is the one to see.
+      return new StructuredCodec(
+        data,
+        dataOffset,
+        slots,
+        stride,
+        slotBytes,
+        structuredSerializer(),
+      ) as SlotCodec<T>;
     case 'custom':
       return new BytesCodec<T>(data, dataOffset, slots, stride, slotBytes, custom!, true);
   }
@@ -365,7 +373,18 @@ function plain(value: unknown, depth: number): boolean {
  * the JSON path (once to test the value, once to encode it).
  */
 class StructuredCodec extends VariableSlots<unknown> implements SlotCodec<unknown> {
-  readonly #v8 = structuredSerializer();
+  readonly #v8: Codec<unknown>;
+  constructor(
+    data: SharedArrayBuffer,
+    dataOffset: number,
+    slots: number,
+    stride: number,
+    slotBytes: number,
+    v8: Codec<unknown>,
+  ) {
+    super(data, dataOffset, slots, stride, slotBytes);
+    this.#v8 = v8;
+  }
 
   prepare(item: unknown): string | Uint8Array {
     if (plainTree(item)) {
