@@ -9,8 +9,12 @@
 // the last), all or nothing when a chunk fits in the ring, in pieces of at least a quarter of the
 // ring when it does not (capacity 1); then `close()`. The reader calls `readSync` with room for two
 // bytes until it returns 0 (the end). Both sleep through RingSleep.waitSync with no deadline.
+// Since 695bd64 a sleeper's WAITING word holds how many bytes it waits for, and a waker wakes it
+// only when its change gives that many (sleep.ts): modelled as written (the writer wants the rest
+// of its chunk, or a piece; the reader wants 1).
 // What is not: abort() and cancel() (the same CAS on STATE and the same wakes as close()), the async
-// forms (the same checks and flags; they sleep with Atomics.waitAsync), timeouts, and the roles (a
+// forms (the same checks and words; an async writer waits for at least a piece; they sleep with
+// Atomics.waitAsync), timeouts, and the roles (a
 // CAS on an owner word before the first call). Each side's own index is a local here: only that
 // side writes it, so its Atomics.load of it always returns what the local holds. Spinning is
 // modelled as 0 checks (a failed check only reads).
@@ -19,6 +23,8 @@
 //   byte-ring-publish-first  #writeSome stores WRITE before it copies the bytes in
 //   byte-ring-wake-first     #writeSome looks for a sleeping reader before it publishes
 //   byte-ring-no-recheck     waitSync sleeps without re-checking after raising its WAITING flag
+//   byte-ring-stale-room     #readSome passes wake(WRITER) the room from before its own free, so a
+//                            writer waiting for exactly the bytes just freed is not woken
 
 import { ENDED, OPEN } from '../stream/byte-ring/layout.js';
 import { ModelError } from './errors.js';
@@ -28,13 +34,15 @@ export type ByteRingVariant =
   | 'byte-ring'
   | 'byte-ring-publish-first'
   | 'byte-ring-wake-first'
-  | 'byte-ring-no-recheck';
+  | 'byte-ring-no-recheck'
+  | 'byte-ring-stale-room';
 
 export const BYTE_RING_VARIANTS: Readonly<Record<ByteRingVariant, string>> = {
   'byte-ring': "conveyor's ByteRing: SPSC chunks, one store publishes, notify only a sleeper (holds)",
   'byte-ring-publish-first': 'ByteRing that publishes WRITE before copying the bytes in',
   'byte-ring-wake-first': 'ByteRing whose writer looks for a sleeping reader before it publishes',
   'byte-ring-no-recheck': 'ByteRing whose sleepers do not re-check after raising WAITING',
+  'byte-ring-stale-room': "ByteRing whose reader tells the writer its room from before the reader's own free",
 };
 
 /** The writer's chunk, and the reader's `into.length`, in bytes (items). */
@@ -50,20 +58,22 @@ export function byteRingModel(variant: ByteRingVariant, params: ModelParams): Mo
   const piece = Math.max(1, capacity >> 2); // this.#piece = Math.max(1, capacity >> 2)
 
   /**
-   * RingSleep.waitSync(side, ready): ready() first; then seq = SIGNAL, WAITING = 1, ready() again, and
-   * Atomics.wait(SIGNAL, seq) only if still not ready; WAITING = 0; and again from the top.
+   * RingSleep.waitSync(side, ready, want): ready() first; then seq = SIGNAL, WAITING = want,
+   * ready() again, and Atomics.wait(SIGNAL, seq) only if still not ready; WAITING = 0; and again
+   * from the top.
    */
   function* waitSync(
     t: ThreadContext,
     side: 'writer' | 'reader',
     ready: () => Generator<Step, boolean, number>,
     live: readonly number[],
+    want: number,
   ): Generator<Step, void, number> {
     for (;;) {
       yield t.state(`${side}/waitSync`, ...live);
       if (yield* ready()) return;
       const seq = yield t.read(`${side}Signal`); // const seq = Atomics.load(i32, side.signal)
-      yield t.write(`${side}Waiting`, 1); // Atomics.store(i32, side.waiting, 1)
+      yield t.write(`${side}Waiting`, want); // Atomics.store(i32, side.waiting, want)
       if (variant === 'byte-ring-no-recheck' || !(yield* ready())) {
         yield* t.wait(`${side}Signal`, seq); // Atomics.wait(i32, side.signal, seq, remaining)
       }
@@ -71,9 +81,17 @@ export function byteRingModel(variant: ByteRingVariant, params: ModelParams): Mo
     }
   }
 
-  /** RingSleep.wake(side): only if its WAITING flag is up, SIGNAL += 1 and notify. */
-  function* wake(t: ThreadContext, side: 'writer' | 'reader'): Generator<Step, void, number> {
-    if ((yield t.read(`${side}Waiting`)) === 0) return; // if (Atomics.load(i32, side.waiting) === 0) return
+  /**
+   * RingSleep.wake(side, has): only if that side sleeps (WAITING = want > 0) and the change left it
+   * `has` >= want bytes (Infinity for a change of STATE), SIGNAL += 1 and notify.
+   */
+  function* wake(
+    t: ThreadContext,
+    side: 'writer' | 'reader',
+    has = Number.POSITIVE_INFINITY,
+  ): Generator<Step, void, number> {
+    const want = yield t.read(`${side}Waiting`); // const want = Atomics.load(i32, side.waiting)
+    if (want === 0 || has < want) return; // if (want === 0 || has < want) return
     yield t.add(`${side}Signal`, 1); // Atomics.add(i32, side.signal, 1)
     yield t.notify(`${side}Signal`); // Atomics.notify(i32, side.signal)
   }
@@ -124,7 +142,8 @@ export function byteRingModel(variant: ByteRingVariant, params: ModelParams): Mo
       left -= yield* writeSome(left);
       while (left > 0) {
         yield t.state('write/wait', written, made, left);
-        yield* waitSync(t, 'writer', canWrite(left), [written, made, left]);
+        // const want = this.#wantFree(left, false): the rest if it fits, else a piece
+        yield* waitSync(t, 'writer', canWrite(left), [written, made, left], left <= capacity ? left : piece);
         left -= yield* writeSome(left);
       }
     }
@@ -147,14 +166,18 @@ export function byteRingModel(variant: ByteRingVariant, params: ModelParams): Mo
       const available = (yield t.read('write')) - read; // Atomics.load(i32, WRITE) - read
       if (available === 0) {
         if (state === ENDED) return; // END: readSync returns 0
-        yield* waitSync(t, 'reader', canRead, [read]); // NOT_YET: this.#sleep.waitSync(READER, this.#canRead(), deadline)
+        yield* waitSync(t, 'reader', canRead, [read], 1); // NOT_YET: this.#sleep.waitSync(READER, this.#canRead(), deadline, 1)
         continue;
       }
       const n = Math.min(available, CHUNK);
       for (let j = 0; j < n; j++) yield t.take('ring', (read + j) % capacity); // into.set(u8.subarray(...))
       read += n;
       yield t.write('read', read); // Atomics.store(i32, READ, (read + n) | 0): free them for the writer
-      yield* wake(t, 'writer'); // this.#sleep.wake(WRITER)
+      // this.#sleep.wake(WRITER, capacity - ((Atomics.load(i32, WRITE) - read - n) | 0)): the
+      // writer's free bytes now (it does not move WRITE while it sleeps)
+      const write = yield t.read('write');
+      const freed = variant === 'byte-ring-stale-room' ? read - n : read;
+      yield* wake(t, 'writer', capacity - (write - freed));
     }
   }
 

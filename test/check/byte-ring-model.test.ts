@@ -40,6 +40,15 @@ describe("the model of ByteRing's publish protocol", () => {
     expect(violation.kind).toBe('deadlock');
   });
 
+  it('finds the lost wake-up when the reader tells a sleeping writer its room from before its own free', () => {
+    const violation = explore(buildModel('byte-ring-stale-room', { capacity: 2, items: 4 })).violation!;
+    expect(violation.kind).toBe('deadlock');
+    expect(
+      replay(buildModel('byte-ring-stale-room', { capacity: 2, items: 4 }), violation.schedule).violation
+        ?.kind,
+    ).toBe('deadlock');
+  });
+
   it('defaults to one writer and one reader, and refuses more', () => {
     expect(buildModel('byte-ring').threads.map((t) => t.name)).toEqual(['w', 'r']);
     expect(() => buildModel('byte-ring', { producers: 2 })).toThrow(ModelError);
