@@ -110,6 +110,11 @@ const VARIANTS: Readonly<Record<ConveyorBufferVariant, Shape>> = {
   'conveyor-lane-publish-first': { ...LANE, faults: { writeAfterPublish: true } },
 };
 
+/** Whether `name` is one of the lane's models (one producer and one consumer only). */
+export function isLaneModel(name: string): boolean {
+  return Object.hasOwn(VARIANTS, name) && VARIANTS[name as ConveyorBufferVariant].lane;
+}
+
 /** A spin policy that never spins (see the top of this file). */
 class NoSpins extends SpinBudget {
   override spins = 0;

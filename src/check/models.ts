@@ -7,6 +7,7 @@ import {
   CONVEYOR_BUFFER_VARIANTS,
   type ConveyorBufferVariant,
   conveyorBufferModel,
+  isLaneModel,
 } from './conveyor-buffer.js';
 import { ModelError } from './errors.js';
 import { MAX_ITEMS_PER_PRODUCER, type Model, type ModelParams } from './model.js';
@@ -55,7 +56,7 @@ export const CONVEYOR_BUFFER_DEFAULT_PARAMS: Readonly<ModelParams> = {
 export function defaultParams(asked: string): Readonly<ModelParams> {
   const name = modelName(asked);
   // The lane has one producer and one consumer; capacity 2 and 3 items each wrap around it.
-  if (name.startsWith('conveyor-lane')) return { producers: 1, consumers: 1, capacity: 2, items: 3 };
+  if (isLaneModel(name)) return { producers: 1, consumers: 1, capacity: 2, items: 3 };
   if (Object.hasOwn(CONVEYOR_BUFFER_VARIANTS, name)) return CONVEYOR_BUFFER_DEFAULT_PARAMS;
   // The ByteRing models have one writer and one reader: those are their defaults.
   if (Object.hasOwn(BYTE_RING_VARIANTS, name))
