@@ -3,9 +3,9 @@
 // Design
 // ------
 // A single-producer single-consumer ring of bytes, as in ringbuf.js: the writer copies a chunk
-// into the data area with one TypedArray.set (two at the wrap) and publishes it with one atomic
-// store of WRITE; the reader copies bytes out the same way and frees them with one atomic store
-// of READ. Each index is written by one side only, so no compare-and-swap is needed, and each
+// into the data area with one memcpy (two at the wrap; internal/copy-bytes.ts) and publishes it
+// with one atomic store of WRITE; the reader copies bytes out the same way and frees them with
+// one atomic store of READ. Each index is written by one side only, so no compare-and-swap is needed, and each
 // sits on a 64-byte line of its own. Unlike ringbuf.js it blocks (the Sync forms with
 // Atomics.wait, for workers; the Promise forms with Atomics.waitAsync), ends (close), fails
 // (abort, cancel), and takes { timeout, signal }.
@@ -33,6 +33,7 @@
 // timeout (there is no recover() here yet).
 
 import { threadId } from 'node:worker_threads';
+import { copyBytes } from '../internal/copy-bytes.js';
 import { checkInteger, checkOptions, describe } from '../internal/validate.js';
 import { checkWaitOptions, Deadline, type WaitOptions } from '../sync/wait/deadline.js';
 import { NOT_YET } from '../sync/wait/outcomes.js';
@@ -291,8 +292,8 @@ export class ByteRing {
     const at = written & (capacity - 1);
     const first = Math.min(n, capacity - at);
     const u8 = this.#u8;
-    u8.set(from === 0 && first === bytes.length ? bytes : bytes.subarray(from, from + first), at);
-    if (first < n) u8.set(bytes.subarray(from + first, from + n), 0);
+    copyBytes(u8, at, from === 0 && first === bytes.length ? bytes : bytes.subarray(from, from + first));
+    if (first < n) copyBytes(u8, 0, bytes.subarray(from + first, from + n));
     Atomics.store(i32, WRITE, (written + n) | 0); // publish bytes [written, written + n) to the reader
     this.#sleep.wake(READER);
     return from + n;
@@ -423,8 +424,8 @@ export class ByteRing {
     const at = read & (capacity - 1);
     const first = Math.min(n, capacity - at);
     const u8 = this.#u8;
-    into.set(u8.subarray(at, at + first), 0);
-    if (first < n) into.set(u8.subarray(0, n - first), first);
+    copyBytes(into, 0, u8.subarray(at, at + first));
+    if (first < n) copyBytes(into, first, u8.subarray(0, n - first));
     Atomics.store(i32, READ, (read + n) | 0); // free bytes [read, read + n) for the writer
     // The writer's free bytes now: it does not move WRITE while it sleeps.
     this.#sleep.wake(WRITER, capacity - ((Atomics.load(i32, WRITE) - read - n) | 0));
