@@ -66,10 +66,10 @@ describe('BoundedBuffer lane ({ producers: 1, consumers: 1 })', () => {
 
   it('copies large typed batches (one memcpy each side) across the wrap, from and into views at an offset', () => {
     for (const codec of ['int32', 'float64'] as const) {
-      const Items = codec === 'int32' ? Int32Array : Float64Array;
       const lane = new BoundedBuffer({ capacity: 1000, codec, ...LANE });
-      const source = Items.from({ length: 1600 }, (_, k) => k * 3 + 1);
-      const into = new Items(1700);
+      const values = Array.from({ length: 1600 }, (_, k) => k * 3 + 1);
+      const source = codec === 'int32' ? Int32Array.from(values) : Float64Array.from(values);
+      const into = codec === 'int32' ? new Int32Array(1700) : new Float64Array(1700);
       lane.putManySync(source.subarray(0, 700)); // slots 0..699
       expect(lane.getManySync(700, { into: into.subarray(1, 701) })).toBe(700);
       lane.putManySync(source.subarray(700, 1600)); // 900 items: slots 700..999, then 0..599
