@@ -350,18 +350,43 @@ export class ByteRing {
     }
   }
 
-  /** As readSync, into a new buffer of up to `max` bytes (default 64 KiB): null at the end. */
+  /**
+   * As readSync, into a new buffer of up to `max` bytes (default 64 KiB): null at the end. It
+   * waits for bytes before it allocates, so the buffer is as long as what it holds.
+   */
   readChunkSync(max = 65536, options?: WaitOptions): Uint8Array | null {
-    const into = this.#chunkFor(max, options);
-    const n = this.readSync(into, options);
-    return n === 0 ? null : into.length === n ? into : into.subarray(0, n);
+    this.#startReadChunk(max, options, 'readChunkSync');
+    if (this.available === 0) {
+      const deadline = new Deadline(options);
+      if (!this.#sleep.waitSync(READER, this.#canRead(), deadline, 1)) {
+        throw deadline.timeoutError('ByteRing.readChunkSync');
+      }
+    }
+    const into = this.#chunkFor(max);
+    const n = this.readSync(into, options); // does not wait: there are bytes, or the stream stopped
+    return n === 0 ? null : into;
   }
 
-  /** As read, into a new buffer of up to `max` bytes (default 64 KiB): null at the end. */
+  /**
+   * As read, into a new buffer of up to `max` bytes (default 64 KiB): null at the end. It waits
+   * for bytes before it allocates, so the buffer is as long as what it holds.
+   */
   async readChunk(max = 65536, options?: WaitOptions): Promise<Uint8Array | null> {
-    const into = this.#chunkFor(max, options);
-    const n = await this.read(into, options);
-    return n === 0 ? null : into.length === n ? into : into.subarray(0, n);
+    this.#startReadChunk(max, options, 'readChunk');
+    if (this.available === 0) {
+      const deadline = new Deadline(options);
+      this.#reading = true;
+      try {
+        if (!(await this.#sleep.waitAsync(READER, this.#canRead(), deadline, 1))) {
+          throw deadline.timeoutError('ByteRing.readChunk');
+        }
+      } finally {
+        this.#reading = false;
+      }
+    }
+    const into = this.#chunkFor(max);
+    const n = await this.read(into, options); // does not wait: there are bytes, or the stream stopped
+    return n === 0 ? null : into;
   }
 
   /** The reader gives up: the writer's next write throws RingClosedError ('cancelled'). */
@@ -394,12 +419,18 @@ export class ByteRing {
     }
   }
 
-  /** A buffer sized for what is there now (at least 1 byte), at most `max` bytes. */
-  #chunkFor(max: number, options: WaitOptions | undefined): Uint8Array {
+  #startReadChunk(max: number, options: WaitOptions | undefined, what: string): void {
     checkInteger('max', max, 1, MAX_RING_CAPACITY);
     checkWaitOptions(options);
-    const ready = this.available;
-    return Buffer.allocUnsafe(ready > 0 ? Math.min(ready, max) : Math.min(max, this.#capacity));
+    this.#claim(READER_OWNER, 'reader');
+    if (this.#reading) {
+      throw new RingBusyError(`ByteRing.${what}(): the previous read() has not finished (await it first)`);
+    }
+  }
+
+  /** A buffer for what is there now, at most `max` bytes (1 byte when there is nothing: the end). */
+  #chunkFor(max: number): Uint8Array {
+    return Buffer.allocUnsafe(Math.max(1, Math.min(this.available, max)));
   }
 
   #canRead(): () => boolean {
