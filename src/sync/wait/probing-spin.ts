@@ -1,9 +1,9 @@
 // A spin budget that probes for a longer spin now and then, for the one-producer, one-consumer
-// lane, whose two sides hand batches to each other every few microseconds. SpinBudget (spin.ts)
-// grows only when a wait ends while spinning and halves whenever one sleeps, so once it is down to
-// SPINS (about 2 µs of the lane's checks) and every hand-off takes a little longer than that, every
-// wait sleeps and the budget never grows again: measured between two workers at batches of 1024,
-// the lane sat at 20 checks and slept on about every other batch, at a third of its speed.
+// lane, whose two sides hand batches to each other every few microseconds. SpinBudget (spin.ts) grows only when a wait ends while spinning and halves
+// whenever one sleeps, so once it is down to SPINS (about 2 µs of the lane's checks) and every
+// hand-off takes a little longer than that, every wait sleeps and the budget never grows again
+// (measured between two workers at batches of 1024: the lane's budget sat at 20 checks for the
+// whole run and its two sides slept about 1.5 times per batch).
 //
 // So after PROBE_AFTER sleeps in a row, one wait gets MAX_SPINS. If it ends while spinning, the
 // hand-offs are just longer than the budget was, and SpinBudget's rule keeps the budget high while
