@@ -1,6 +1,7 @@
 // A spin budget that probes for a longer spin now and then, for the one-producer, one-consumer
-// lane, whose two sides hand batches to each other every few microseconds. SpinBudget (spin.ts) grows only when a wait ends while spinning and halves
-// whenever one sleeps, so once it is down to SPINS (about 2 µs of the lane's checks) and every
+// lane, whose two sides hand batches to each other every few microseconds. SpinBudget (spin.ts)
+// grows only when a wait ends while spinning and halves whenever one sleeps, so once it is down to
+// SPINS (about 2 µs of the lane's checks) and every
 // hand-off takes a little longer than that, every wait sleeps and the budget never grows again
 // (measured between two workers at batches of 1024: the lane's budget sat at 20 checks for the
 // whole run and its two sides slept about 1.5 times per batch).
