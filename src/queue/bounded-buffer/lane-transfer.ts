@@ -7,7 +7,6 @@
 // copy runs, so a second call in this thread (a Promise put queued behind this one) never sees a
 // half-made batch.
 
-import { copyBytes, FILL_FROM } from '../../internal/copy-bytes.js';
 import { NOT_YET } from '../../sync/wait/outcomes.js';
 import type { Attempt } from '../../sync/wait/word.js';
 import type { SlotCodec } from '../codec.js';
@@ -118,25 +117,7 @@ export class LaneTransfer<T> extends Transfer<T> {
   }
 }
 
-/**
- * Copies source[from, from + n) to target[at…] (typed arrays of one element type): as bytes with
- * one memcpy once that pays (internal/copy-bytes.ts; TypedArray.set copies shared memory word by
- * word with relaxed atomics, twice the time for a batch of 1024 int32), else with set().
- */
-function copyItems(target: TypedItems, at: number, source: TypedItems, from: number, n: number): void {
-  const size = source.BYTES_PER_ELEMENT;
-  if (n * size < FILL_FROM) {
-    target.set(source.subarray(from, from + n), at);
-    return;
-  }
-  copyBytes(
-    new Uint8Array(target.buffer, target.byteOffset + at * size, n * size),
-    0,
-    new Uint8Array(source.buffer, source.byteOffset + from * size, n * size),
-  );
-}
-
-/** TypedBatch's attempts on a lane: a typed array copied in or out in one piece (two at the wrap). */
+/** TypedBatch's attempts on a lane: a typed array copied in or out with TypedArray.set (two at the wrap). */
 export class LaneTypedBatch extends TypedBatch {
   readonly #lane: Lane;
   readonly #view: TypedItems;
@@ -159,8 +140,9 @@ export class LaneTypedBatch extends TypedBatch {
     if (position === CLOSED) return CLOSED;
     const slot = position & (lane.oneLap - 1);
     const first = Math.min(n, lane.capacity - slot);
-    copyItems(this.#view, slot, items, from, first);
-    if (first < n) copyItems(this.#view, 0, items, from + first, n - first);
+    const view = this.#view;
+    view.set(items.subarray(from, from + first), slot);
+    if (first < n) view.set(items.subarray(from + first, from + n), 0);
     return lane.publish(position, n);
   }
 
@@ -177,8 +159,9 @@ export class LaneTypedBatch extends TypedBatch {
     const n = lane.claimed;
     const slot = position & (lane.oneLap - 1);
     const first = Math.min(n, lane.capacity - slot);
-    copyItems(into, offset, this.#view, slot, first);
-    if (first < n) copyItems(into, offset + first, this.#view, 0, n - first);
+    const view = this.#view;
+    into.set(view.subarray(slot, slot + first), offset);
+    if (first < n) into.set(view.subarray(0, n - first), offset + first);
     lane.free(position, n);
     return n;
   }
