@@ -21,7 +21,6 @@ import { checkRecoverable, watchWorker } from '../sync/recovery.js';
 import type { SharedHandle } from '../sync/shared-header.js';
 import { checkWaitOptions, type Deadline, deadlineOf, type WaitOptions } from '../sync/wait/deadline.js';
 import * as outcomes from '../sync/wait/outcomes.js';
-import { ProbingSpinBudget } from '../sync/wait/probing-spin.js';
 import { Attempt, Sleeper } from '../sync/wait/word.js';
 import { type RecoveryReport, recover } from './bounded-buffer/dead-threads.js';
 import { closedForGet, closedForPut, closedForPutMany } from './bounded-buffer/failures.js';
@@ -172,10 +171,7 @@ class BoundedBuffer<T = number> implements BlockingQueue<T> {
       this.#io = new Transfer(this.#ring, codec);
       this.#typed = codec.view !== undefined ? new TypedBatch(this.#ring, codec.view) : undefined;
     }
-    // A lane's sides hand batches to each other every few microseconds: its spin budget also
-    // probes for a longer spin after a run of sleeps (probing-spin.ts), so that it does not get
-    // stuck sleeping on every hand-off.
-    this.#sleeper = new Sleeper(i32, lane !== undefined ? new ProbingSpinBudget() : undefined);
+    this.#sleeper = new Sleeper(i32);
   }
 
   /**
