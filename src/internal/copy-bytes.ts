@@ -9,13 +9,24 @@
 //
 // Ordering is the caller's, exactly as with set(): the bytes are copied before the Atomics.store
 // that publishes them (or after the Atomics.load that says they are there), and no other thread
-// touches them meanwhile, so a plain copy is as good as a relaxed one. Where there is no Buffer
-// (a browser), or the two ranges share a buffer (memcpy must not overlap), it is set().
+// touches them meanwhile, so a plain copy is as good as a relaxed one. Where there is no Node
+// Buffer (a browser, Deno, Bun), or the two ranges share a buffer (memcpy must not overlap), it
+// is set().
 
-/** Node's Buffer.prototype.fill, where there is one. */
-const fill = (globalThis as { Buffer?: { prototype: { fill: unknown } } }).Buffer?.prototype.fill as
-  | ((this: Uint8Array, value: Uint8Array, start: number, end: number) => unknown)
-  | undefined;
+type Fill = (this: Uint8Array, value: Uint8Array, start: number, end: number) => unknown;
+const runtime = globalThis as {
+  Buffer?: { prototype: { fill: Fill } };
+  process?: { versions?: { bun?: string } };
+  Deno?: unknown;
+};
+/**
+ * Node's Buffer.prototype.fill, on Node only: Deno's compatibility Buffer fills byte by byte in
+ * JavaScript (slower than set()), and Bun's was not measured.
+ */
+const fill: Fill | undefined =
+  runtime.Deno === undefined && runtime.process?.versions?.bun === undefined
+    ? runtime.Buffer?.prototype.fill
+    : undefined;
 
 /** Copies shorter than this (bytes) use set(). */
 export const FILL_FROM = 2048;
