@@ -46,20 +46,39 @@ export function packEntries(ids: readonly string[], payloads: readonly (string |
   return out;
 }
 
-/** Splits a concatenation of entries (a GET reply); throws ItemDecodeError if it is cut short. */
-export function unpackEntries(blob: Buffer): Entry[] {
-  const entries: Entry[] = [];
+/**
+ * Where each entry of a concatenation (a GET reply) starts, and then where the last one ends;
+ * throws ItemDecodeError if one is cut short. Read them with the functions below, without copying.
+ */
+export function entryStarts(blob: Buffer): number[] {
+  const starts: number[] = [];
   let at = 0;
   while (at < blob.length) {
+    starts.push(at);
     const whole = blob.length - at >= HEADER;
     const end = at + 4 + (whole ? blob.readUInt32BE(at) : 0);
     if (!whole || end > blob.length || at + HEADER + blob[at + 8] > end) {
       throw new ItemDecodeError('(unknown)', `entry at byte ${at} of a batch is cut short`);
     }
-    entries.push(entry(blob, at, end));
     at = end;
   }
-  return entries;
+  starts.push(at);
+  return starts;
+}
+
+/** The id of the entry starting at `at`. */
+export function entryId(blob: Buffer, at: number): string {
+  return blob.toString('latin1', at + HEADER, at + HEADER + blob[at + 8]);
+}
+
+/** The attempt of the entry starting at `at`. */
+export function entryAttempt(blob: Buffer, at: number): number {
+  return blob.readUInt32BE(at + 4);
+}
+
+/** Where the payload of the entry starting at `at` starts (it ends where the next entry starts). */
+export function payloadStart(blob: Buffer, at: number): number {
+  return at + HEADER + blob[at + 8];
 }
 
 /** One stored entry; an entry that is not one (another program wrote it) keeps its bytes as payload. */

@@ -99,6 +99,18 @@ export class LeaseKeeper {
     return true;
   }
 
+  /** Settles places locally, grouped by lease; those not held (or settled before) are left out. */
+  settleMany(items: readonly { lease: HeldLease; place: number }[]): Map<HeldLease, number[]> {
+    const groups = new Map<HeldLease, number[]>();
+    for (const item of items) {
+      if (!this.settle(item.lease, item.place)) continue;
+      const places = groups.get(item.lease);
+      if (places === undefined) groups.set(item.lease, [item.place]);
+      else places.push(item.place);
+    }
+    return groups;
+  }
+
   stop(): void {
     clearInterval(this.#timer);
   }

@@ -22,8 +22,8 @@ import type { CloseOptions, TryGetResult } from '../queue/queue.js';
 import { Deadline, type WaitOptions } from '../sync/wait/deadline.js';
 import { AckBatcher } from './acks.js';
 import { connect } from './connect.js';
-import { type Entry, LAYOUT, packEntries, unpackEntries } from './entries.js';
-import { ItemDecodeError } from './errors.js';
+import { type Entry, entryStarts, LAYOUT, packEntries } from './entries.js';
+import { decodeLease, HeldItem, type Settler } from './held-item.js';
 import type { ItemCodec } from './item-codec.js';
 import { SCRIPT_KEY_COUNT, scriptKeys, wakeKey } from './keys.js';
 import { bitmap, type HeldLease, LeaseKeeper } from './leases.js';
@@ -45,32 +45,6 @@ import { RECHECK_MS, type Waiter, WakeHub } from './wake.js';
 export const MAX_BATCH = 1000;
 /** How long a put's id is remembered, so a resent put is not done twice. */
 const DEDUPE_MS = 10 * 60_000;
-
-/** What a HeldItem asks its RedisBuffer to do. */
-interface Settler {
-  ack(item: HeldItem<unknown>): Promise<boolean>;
-  release(item: HeldItem<unknown>): Promise<boolean>;
-}
-
-/** An item taken under a lease: its value and its place in the lease of the get call that took it. */
-class HeldItem<T> implements Lease<T> {
-  constructor(
-    readonly id: string,
-    readonly value: T,
-    readonly attempt: number,
-    readonly lease: HeldLease,
-    readonly place: number,
-    readonly owner: Settler,
-  ) {}
-
-  ack(): Promise<boolean> {
-    return this.owner.ack(this);
-  }
-
-  release(): Promise<boolean> {
-    return this.owner.release(this);
-  }
-}
 
 type Script = (...args: (string | number | Buffer)[]) => Promise<unknown>;
 
@@ -363,20 +337,8 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
    * that no get took (their attempt unchanged), RELEASE for items given up (attempt + 1).
    */
   async #handBack(script: 'cvUnget' | 'cvRelease', items: HeldItem<T>[]): Promise<void> {
-    for (const [lease, places] of this.#settleLocally(items))
+    for (const [lease, places] of this.#leases.settleMany(items))
       await this.#call(script, lease.token, bitmap(places, lease.size));
-  }
-
-  /** Settles items locally, grouped by lease; items not held (or settled before) are left out. */
-  #settleLocally(items: readonly HeldItem<T>[]): Map<HeldLease, number[]> {
-    const groups = new Map<HeldLease, number[]>();
-    for (const item of items) {
-      if (!this.#leases.settle(item.lease, item.place)) continue;
-      const places = groups.get(item.lease);
-      if (places === undefined) groups.set(item.lease, [item.place]);
-      else places.push(item.place);
-    }
-    return groups;
   }
 
   /** One GET script call for the coalesced gets of this handle (takers.ts). */
@@ -412,28 +374,12 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
 
   /** Decodes what a GET returned (one lease); what cannot be decoded goes to the dead-letter list. */
   async #accept(reply: (number | Buffer | null)[]): Promise<HeldItem<T>[]> {
-    const token = (reply[1] as Buffer).toString();
-    const entries = unpackEntries(reply[2] as Buffer);
-    const lease = this.#leases.hold(token, entries.length);
-    const items: HeldItem<T>[] = [];
-    for (let place = 0; place < entries.length; place++) {
-      const entry = entries[place];
-      let value: T;
-      try {
-        value = this.#codec.decode(entry.id, entry.payload);
-      } catch (error) {
-        const message = (error as Error).message;
-        await this.#bury(
-          lease,
-          place,
-          entry,
-          error instanceof ItemDecodeError ? message : `item ${entry.id}: ${message}`,
-        );
-        continue;
-      }
-      if (entry.attempt > 1) this.stats.redelivered++;
-      items.push(new HeldItem(entry.id, value, entry.attempt, lease, place, this.#settler));
-    }
+    const blob = reply[2] as Buffer;
+    const starts = entryStarts(blob);
+    const lease = this.#leases.hold((reply[1] as Buffer).toString(), starts.length - 1);
+    const { items, bad } = decodeLease(this.#codec, blob, starts, lease, this.#settler);
+    for (const item of items) if (item.attempt > 1) this.stats.redelivered++;
+    for (const { place, entry, reason } of bad) await this.#bury(lease, place, entry, reason);
     return items;
   }
 
@@ -481,7 +427,7 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
       else others.push(lease);
     }
     const counts = await Promise.all([
-      ...[...this.#settleLocally(mine)].map(async ([lease, places]) =>
+      ...[...this.#leases.settleMany(mine)].map(async ([lease, places]) =>
         (await this.#acks.ack(lease, places)) ? places.length : 0,
       ),
       ...others.map(async (lease) => Number(await lease.ack())),
