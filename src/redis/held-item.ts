@@ -39,6 +39,11 @@ export class HeldItem<T> implements Lease<T> {
     return this.owner.ack(this);
   }
 
+  /** What JSON.stringify shows: the item, not the reply it came in. */
+  toJSON(): { id: string; value: T; attempt: number } {
+    return { id: this.id, value: this.value, attempt: this.attempt };
+  }
+
   release(): Promise<boolean> {
     return this.owner.release(this);
   }

@@ -16,12 +16,12 @@ local function resent(token)
 end
 
 -- Moves the unsettled entries of leases that ran out (earliest deadline first) to the back of
--- retry, until retry holds want entries or no lease that ran out is left.
+-- retry, until retry holds want entries or no lease that ran out is left; returns how many it holds.
 local function sweep(now, want)
   local have = redis.call('LLEN', RETRY)
   while have < want do
     local first = redis.call('ZRANGEBYSCORE', LEASED, '-inf', now, 'LIMIT', 0, 1)
-    if #first == 0 then return end
+    if #first == 0 then return have end
     local token = first[1]
     local key, akey = P .. 'lease:' .. token, P .. 'acked:' .. token
     local entries = redis.call('LRANGE', key, 0, -1)
@@ -35,6 +35,7 @@ local function sweep(now, want)
     redis.call('ZREM', LEASED, token)
     have = have + #back
   end
+  return have
 end
 
 -- Takes up to max items under one lease named token: first what was handed back (attempt + 1,
@@ -43,14 +44,14 @@ end
 -- {1, token, entries concatenated} or nil when there was nothing.
 local function take(max, lease_ms, max_attempts, token)
   local now = now_ms()
-  sweep(now, max)
+  local handed_back = sweep(now, max)
   local out = {}
   local dead = 0
   local function unfit(e)
     dead = dead + 1
     bury(token .. '/' .. dead, e, 'not an entry of key layout ${LAYOUT} (written by another program?)')
   end
-  while #out < max do
+  while handed_back > 0 and #out < max do
     local back = redis.call('LPOP', RETRY, max - #out)
     if not back then break end
     for _, e in ipairs(back) do
