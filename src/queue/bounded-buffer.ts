@@ -20,7 +20,7 @@ import { IntentsTable } from '../sync/intents.js';
 import { checkRecoverable, watchWorker } from '../sync/recovery.js';
 import type { SharedHandle } from '../sync/shared-header.js';
 import { checkWaitOptions, type Deadline, deadlineOf, type WaitOptions } from '../sync/wait/deadline.js';
-import { NOT_YET, TIMED_OUT } from '../sync/wait/outcomes.js';
+import * as outcomes from '../sync/wait/outcomes.js';
 import { Attempt, Sleeper } from '../sync/wait/word.js';
 import { type RecoveryReport, recover } from './bounded-buffer/dead-threads.js';
 import { closedForGet, closedForPut, closedForPutMany } from './bounded-buffer/failures.js';
@@ -33,14 +33,25 @@ import {
   type Layout,
   openMemory,
 } from './bounded-buffer/layout.js';
-import { ALL_IN, PutManyBatch } from './bounded-buffer/put-many.js';
-import { CLOSED, Ring } from './bounded-buffer/ring.js';
+import * as putMany from './bounded-buffer/put-many.js';
+import { PutManyBatch } from './bounded-buffer/put-many.js';
+import * as ring from './bounded-buffer/ring.js';
+import { Ring } from './bounded-buffer/ring.js';
 
 import { finishTasks, join, joinSync, taskDone, unfinished } from './bounded-buffer/tasks.js';
-import { DRAINED, TRY_PATIENCE, Transfer } from './bounded-buffer/transfer.js';
+import * as transfer from './bounded-buffer/transfer.js';
+import { Transfer } from './bounded-buffer/transfer.js';
 import { TypedBatch, type TypedItems } from './bounded-buffer/typed-batch.js';
 import { bindCodec, type Codec, type CodecName } from './codec.js';
 import type { BlockingQueue, CloseOptions, TryGetResult } from './queue.js';
+
+// Module-local copies of the constants the hot path reads (why: the note atop ring.ts's imports).
+const NOT_YET: typeof outcomes.NOT_YET = outcomes.NOT_YET;
+const TIMED_OUT: typeof outcomes.TIMED_OUT = outcomes.TIMED_OUT;
+const ALL_IN: typeof putMany.ALL_IN = putMany.ALL_IN;
+const { CLOSED } = ring;
+const DRAINED: typeof transfer.DRAINED = transfer.DRAINED;
+const { TRY_PATIENCE } = transfer;
 
 export type { RecoveryReport } from './bounded-buffer/dead-threads.js';
 export { MAX_CAPACITY, MAX_SLOT_BYTES } from './bounded-buffer/layout.js';

@@ -4,12 +4,18 @@
 // is finished (see dead-threads.ts). Every attempt returns its result; none waits (sync/wait/word.ts does).
 
 import { describe } from '../../internal/validate.js';
-import { NOT_YET } from '../../sync/wait/outcomes.js';
+import * as outcomes from '../../sync/wait/outcomes.js';
 import { Attempt } from '../../sync/wait/word.js';
 import type { SlotCodec } from '../codec.js';
 import { withEncoded, withItems } from './failures.js';
-import { POSITION_MASK } from './layout.js';
-import { CLOSED, NONE, type Ring } from './ring.js';
+import * as layoutWords from './layout.js';
+import type { Ring } from './ring.js';
+import * as ring from './ring.js';
+
+// Module-local copies of the constants the hot path reads (why: the note atop ring.ts's imports).
+const NOT_YET: typeof outcomes.NOT_YET = outcomes.NOT_YET;
+const { POSITION_MASK } = layoutWords;
+const { CLOSED, NONE } = ring;
 
 /** A get's answer when the buffer is closed and every item has been got. */
 export const DRAINED: unique symbol = Symbol('closed and drained');
