@@ -1,7 +1,8 @@
 // Bulk between two workers: bytes through a ByteRing (its Node stream adapters and its blocking
 // calls) against a MessagePort transferring the same 64 KiB chunks; objects through the msgpack
-// codec against postMessage, 'json' and 'structured'; and what a { timeout } options literal per
-// call costs on the one-at-a-time path. Worker side: ../workers/bulk-peer.js.
+// codec against postMessage, 'json' and 'structured'; what a { timeout } options literal per call
+// costs on the one-at-a-time path, and that path against postMessage. Worker side:
+// ../workers/bulk-peer.js.
 import { MessageChannel } from 'node:worker_threads';
 import { BoundedBuffer, ByteRing } from '../lib/conveyor.js';
 import { bufferCase, postMessagePair, ringbufCase, runWorkers } from './threads.js';
@@ -183,6 +184,26 @@ export const groups = [
       },
       'one options object reused': {
         run: bufferPair('ints-options', { data: { options: 'reused' } }),
+        items: [150_000, 2_000_000],
+      },
+    },
+  },
+  {
+    // Issue 14's row "one int at a time, options written as a literal in the loop: at least 10x
+    // postMessage", for the buffer any number of threads may share and for the declared lane.
+    id: 'bulk-one-literal',
+    title: 'Two workers, int32 one at a time with a { timeout } literal per call, against postMessage',
+    unit: 'items/s',
+    baseline: 'postMessage, one int per message',
+    expect: ints,
+    cases: {
+      'postMessage, one int per message': { run: postMessagePair('int'), items: [30_000, 500_000] },
+      'BoundedBuffer putSync(i, { timeout: 60000 })/getSync({ timeout: 60000 })': {
+        run: bufferPair('ints-options', { data: { options: 'literal' } }),
+        items: [150_000, 2_000_000],
+      },
+      'BoundedBuffer lane { producers: 1, consumers: 1 }, the same calls': {
+        run: bufferPair('ints-options', { buffer: LANE, data: { options: 'literal' } }),
         items: [150_000, 2_000_000],
       },
     },
