@@ -13,6 +13,8 @@ export interface ItemCodec<T> {
   encode(item: T): string | Buffer;
   /** Decodes a stored value; throws ItemDecodeError or ItemTooLargeError for a bad one. */
   decode(id: string, value: Buffer | null): T;
+  /** Decodes bytes[start, end) without copying them; `id()` names the item in an error. */
+  decodeRange(id: () => string, bytes: Buffer, start: number, end: number): T;
 }
 
 /** Resolves the `codec` option: a built-in name (default 'json') or a user `{ encode, decode }`. */
@@ -49,21 +51,24 @@ export function itemCodec<T>(codec: CodecName | Codec<T> | undefined, slotBytes:
     },
     decode(id: string, value: Buffer | null): T {
       if (value === null) throw new ItemDecodeError(id, 'its payload is missing');
-      if (value.byteLength > slotBytes) throw new ItemTooLargeError(value.byteLength, slotBytes, undefined);
+      return this.decodeRange(() => id, value, 0, value.byteLength);
+    },
+    decodeRange(id: () => string, bytes: Buffer, start: number, end: number): T {
+      if (end - start > slotBytes) throw new ItemTooLargeError(end - start, slotBytes, undefined);
       if (!text) {
         try {
-          return slots.decode(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+          return slots.decode(new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start));
         } catch (error) {
-          throw new ItemDecodeError(id, (error as Error).message);
+          throw new ItemDecodeError(id(), (error as Error).message);
         }
       }
-      const string = value.toString('utf8');
+      const string = bytes.toString('utf8', start, end);
       if (name === 'string') return string as T;
       if (name === 'json') {
         try {
           return JSON.parse(string) as T;
         } catch (error) {
-          throw new ItemDecodeError(id, `not JSON (${(error as Error).message})`);
+          throw new ItemDecodeError(id(), `not JSON (${(error as Error).message})`);
         }
       }
       const number = Number(string);
@@ -71,7 +76,7 @@ export function itemCodec<T>(codec: CodecName | Codec<T> | undefined, slotBytes:
         name === 'int32'
           ? (number | 0) === number && string === (Object.is(number, -0) ? '-0' : String(number))
           : string.length > 0 && (!Number.isNaN(number) || string === 'NaN');
-      if (!valid) throw new ItemDecodeError(id, `not a ${name}: ${describe(string)}`);
+      if (!valid) throw new ItemDecodeError(id(), `not a ${name}: ${describe(string)}`);
       return number as T;
     },
   };

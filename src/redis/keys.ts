@@ -27,22 +27,26 @@ export function keyPrefix(prefix: string, name: string): string {
   return `${prefix}:{${name}}:`;
 }
 
-/** The twelve keys every script gets, in the order scripts.ts reads them. */
+/** The keys every script gets, in the order scripts-prelude.ts reads them (key layout 2). */
+const SCRIPT_KEYS = [
+  'meta',
+  'items',
+  'retry',
+  'leased',
+  'dead',
+  'deaddata',
+  'deadinfo',
+  'putids',
+  'pw',
+  'gw',
+  'jw',
+];
+
+/** How many keys each script is given. */
+export const SCRIPT_KEY_COUNT = SCRIPT_KEYS.length;
+
 export function scriptKeys(prefix: string): string[] {
-  return [
-    'meta',
-    'items',
-    'data',
-    'leased',
-    'holder',
-    'attempts',
-    'dead',
-    'deadinfo',
-    'putids',
-    'pw',
-    'gw',
-    'jw',
-  ].map((key) => prefix + key);
+  return SCRIPT_KEYS.map((key) => prefix + key);
 }
 
 /** The list a process's waiters are woken through. */

@@ -4,6 +4,7 @@ import type { RedisOptions } from 'ioredis';
 import { checkInteger, describe } from '../internal/validate.js';
 import type { Codec, CodecName } from '../queue/codec.js';
 import { checkUrl, safeUrl } from './connect.js';
+import { LAYOUT } from './entries.js';
 import { QueueMismatchError } from './errors.js';
 import { type ItemCodec, itemCodec } from './item-codec.js';
 import { checkName, keyPrefix } from './keys.js';
@@ -61,11 +62,17 @@ export interface DeadLetter {
 }
 
 /**
- * Checks what OPEN found stored (capacity, codec, slotBytes, closed) against the options: a
- * QueueMismatchError names both when they differ. Returns whether the queue is closed.
+ * Checks what OPEN found stored (capacity, codec, slotBytes, closed, key layout) against the
+ * options and this version's key layout: a QueueMismatchError names both when they differ.
+ * Returns whether the queue is closed.
  */
 export function checkStored<T>(resolved: Resolved<T>, stored: readonly string[]): boolean {
-  const [capacity, codec, slotBytes, closed] = stored;
+  const [capacity, codec, slotBytes, closed, layout] = stored;
+  if (layout !== LAYOUT) {
+    throw new QueueMismatchError(
+      `queue '${resolved.name}' at ${safeUrl(resolved.url)} was made with key layout ${layout} (another version of conveyor); this version reads layout ${LAYOUT} only: drain it with the version that made it, or delete its keys (${resolved.prefix}*)`,
+    );
+  }
   if (
     Number(capacity) !== resolved.capacity ||
     codec !== resolved.codec.name ||

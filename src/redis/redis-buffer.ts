@@ -5,6 +5,8 @@
 // Invariants (the server-side ones are in scripts.ts):
 // - Every change to the queue is one script call, atomic on the server; this class keeps only
 //   per-handle state: the leases it holds, its FIFO of plain gets for taskDone(), its waiters.
+// - One lease per get call (key layout 2, entries.ts): its items are settled by their place in it
+//   (HeldLease), locally first, then on the server (ack batched per lease, release, unget, bury).
 // - A put is identified by the id of its first item; a script call resent after a dropped
 //   connection finds that id and reports the put done instead of doing it twice. A get call is
 //   identified by its own id (the lease token of what it takes); a resent one gets the same leases.
@@ -20,10 +22,11 @@ import type { CloseOptions, TryGetResult } from '../queue/queue.js';
 import { Deadline, type WaitOptions } from '../sync/wait/deadline.js';
 import { AckBatcher } from './acks.js';
 import { connect } from './connect.js';
-import { ItemDecodeError } from './errors.js';
+import { type Entry, entryStarts, LAYOUT, packEntries } from './entries.js';
+import { decodeLease, HeldItem, type Settler } from './held-item.js';
 import type { ItemCodec } from './item-codec.js';
-import { scriptKeys, wakeKey } from './keys.js';
-import { LeaseKeeper } from './leases.js';
+import { SCRIPT_KEY_COUNT, scriptKeys, wakeKey } from './keys.js';
+import { bitmap, type HeldLease, LeaseKeeper } from './leases.js';
 import {
   checkStored,
   type DeadLetter,
@@ -43,13 +46,6 @@ export const MAX_BATCH = 1000;
 /** How long a put's id is remembered, so a resent put is not done twice. */
 const DEDUPE_MS = 10 * 60_000;
 
-interface Raw {
-  id: string;
-  payload: Buffer | null;
-  attempt: number;
-  token: string;
-}
-
 type Script = (...args: (string | number | Buffer)[]) => Promise<unknown>;
 
 export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
@@ -66,16 +62,17 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
   readonly #maxAttempts: number;
   readonly #leases: LeaseKeeper;
   readonly #hub: WakeHub;
-  readonly #takers: Takers<Lease<T>>;
+  readonly #takers: Takers<HeldItem<T>>;
+  readonly #settler: Settler;
   readonly #acks: AckBatcher;
   #takeWaiter: Waiter | undefined;
   readonly #onDeadLetter: ((letter: DeadLetter) => void) | undefined;
   /** Plain gets not yet marked done, oldest first (what taskDone() acknowledges). */
-  readonly #unacked: { id: string; token: string }[] = [];
+  readonly #unacked: HeldItem<T>[] = [];
   #nextPut = 0;
   #nextGet = 0;
   /** Items an ack fetched ahead (held under lease by this handle), served to the next gets first. */
-  readonly #stash = new Stash<Lease<T>>({ giveBack: (leases) => this.#giveBack(leases) });
+  readonly #stash = new Stash<HeldItem<T>>({ giveBack: (items) => this.#handBack('cvUnget', items) });
   readonly #prefetch: boolean;
   /** How many items the last get of this handle asked for: what an ack fetches ahead. */
   #lastMax = 0;
@@ -93,24 +90,27 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
     this.#maxAttempts = options.maxAttempts;
     this.#onDeadLetter = options.onDeadLetter;
     this.#prefetch = options.prefetch;
-    for (const [name, lua] of Object.entries(SCRIPTS)) redis.defineCommand(name, { numberOfKeys: 12, lua });
+    for (const [name, lua] of Object.entries(SCRIPTS))
+      redis.defineCommand(name, { numberOfKeys: SCRIPT_KEY_COUNT, lua });
     const interval = Math.max(50, Math.min(Math.floor(options.leaseMs / 3), 5_000));
     this.#leases = new LeaseKeeper(
-      async (pairs) =>
-        (await this.#call('cvRenew', options.leaseMs, this.#handle, interval * 3, ...pairs)) as string[],
+      async (tokens) =>
+        (await this.#call('cvRenew', options.leaseMs, this.#handle, interval * 3, ...tokens)) as string[],
       interval,
     );
+    this.#settler = {
+      ack: (item) => this.#ackItem(item as HeldItem<T>),
+      release: (item) => this.#releaseItem(item as HeldItem<T>),
+    };
     this.#hub = new WakeHub(redis, this.#handle, wakeKey(options.prefix, this.#handle), () => {
       void this.#call('cvPass', '', '').catch(() => {});
     });
     this.#acks = new AckBatcher((pairs) => this.#ackAndFetch(pairs));
-    this.#takers = new Takers<Lease<T>>(
+    this.#takers = new Takers<HeldItem<T>>(
       () => (this.#takeWaiter ??= this.#hub.waiter('gw')),
       {
         fetch: (want, entry, retry) => this.#fetch(want, entry, retry),
-        release: async (leases) => {
-          await Promise.all(leases.map((lease) => lease.release()));
-        },
+        release: (items) => this.#handBack('cvRelease', items),
         withdraw: async (entry) => {
           await this.#call('cvPass', 'gw', entry);
         },
@@ -137,6 +137,7 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
         resolved.capacity,
         resolved.codec.name,
         resolved.slotBytes,
+        LAYOUT,
       )) as string[] | null;
       buffer.#closed = checkStored(resolved, stored ?? []);
       await buffer.#leases.start();
@@ -156,9 +157,9 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
     return this.#redis.llen(this.#keys[1]);
   }
 
-  /** Items being processed under a lease now, by any process. */
+  /** Items being processed under a lease now, by any process (or handed back, to go out again first). */
   async inFlight(): Promise<number> {
-    return this.#redis.zcard(this.#keys[3]);
+    return (await this.#call('cvInFlight')) as number;
   }
 
   /** Wake tokens this handle's waiters received (each a blocking-pop reply). */
@@ -227,15 +228,22 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
   ): Promise<boolean | 'full'> {
     const first = this.#nextPut;
     this.#nextPut += batch.length;
-    const pairs: (string | Buffer)[] = [];
-    for (let i = 0; i < batch.length; i++)
-      pairs.push(`${this.#handle}-${(first + i).toString(36)}`, batch[i]);
+    const ids = new Array<string>(batch.length);
+    for (let i = 0; i < batch.length; i++) ids[i] = `${this.#handle}-${(first + i).toString(36)}`;
+    const entries = packEntries(ids, batch);
     const waits = !tryOnly && deadline.timeout !== 0;
     const waiter = waits ? this.#hub.waiter('pw', batch.length) : undefined;
     let retry = '0';
     try {
       for (;;) {
-        const result = (await this.#call('cvPut', waiter?.entry ?? '', retry, DEDUPE_MS, ...pairs)) as number;
+        const result = (await this.#call(
+          'cvPut',
+          waiter?.entry ?? '',
+          retry,
+          DEDUPE_MS,
+          ids[0],
+          entries,
+        )) as number;
         if (result === 1 || result === 2) return true;
         if (result === -1) {
           this.#closed = true;
@@ -268,7 +276,7 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
   // ---- getting ----
 
   /** Takes 1..max items under a lease; throws QueueClosedError once closed and drained. */
-  async #take(max: number, deadline: Deadline, tryOnly = false): Promise<Lease<T>[] | undefined> {
+  async #take(max: number, deadline: Deadline, tryOnly = false): Promise<HeldItem<T>[] | undefined> {
     this.#lastMax = Math.min(max, MAX_BATCH);
     return this.#takers.take(this.#lastMax, deadline, tryOnly);
   }
@@ -281,7 +289,7 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
    * One ACK script call for the acks of one event-loop turn. When no get is waiting here, it also
    * takes as many items as this handle's last get asked for (ack-and-fetch-next in one round trip).
    */
-  async #ackAndFetch(pairs: string[]): Promise<number[]> {
+  async #ackAndFetch(pairs: (string | Buffer)[]): Promise<number[]> {
     const want = this.#prefetch && this.#stash.size === 0 && this.#takers.idle ? this.#lastMax : 0;
     const entry = want > 0 ? (this.#takeWaiter ??= this.#hub.waiter('gw')).entry : '';
     const sent = this.#callBuffer(
@@ -298,8 +306,8 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
       const n = reply[0] as number;
       const rest = reply.slice(n + 1);
       if (rest[0] === 1) {
-        const leases = await this.#accept(rest);
-        if (leases.length > 0) this.#stash.add(leases);
+        const items = await this.#accept(rest);
+        if (items.length > 0) this.#stash.add(items);
       } else if (rest[0] === 0) {
         // Nothing to fetch: the ack registered this handle's get waiter, for the next get to use.
         const ms = rest[1] as number;
@@ -324,14 +332,17 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
     if (entry !== undefined) void this.#call('cvPass', 'gw', entry).catch(() => {});
   }
 
-  /** Hands back items fetched ahead that no get took: delivered next, their attempt unchanged. */
-  async #giveBack(leases: Lease<T>[]): Promise<void> {
-    const ids = leases.map((lease) => lease.id);
-    for (const [token, held] of this.#leases.letGo(ids)) await this.#call('cvUnget', token, ...held);
+  /**
+   * Hands items back to the front of the line, one call per lease: UNGET for items fetched ahead
+   * that no get took (their attempt unchanged), RELEASE for items given up (attempt + 1).
+   */
+  async #handBack(script: 'cvUnget' | 'cvRelease', items: HeldItem<T>[]): Promise<void> {
+    for (const [lease, places] of this.#leases.settleMany(items))
+      await this.#call(script, lease.token, bitmap(places, lease.size));
   }
 
   /** One GET script call for the coalesced gets of this handle (takers.ts). */
-  async #fetch(want: number, entry: string, retry: boolean): Promise<Fetched<Lease<T>>> {
+  async #fetch(want: number, entry: string, retry: boolean): Promise<Fetched<HeldItem<T>>> {
     if (this.#stash.size > 0) {
       // Served from what an ack fetched ahead; a waiter registered by the last call is withdrawn.
       if (retry && entry !== '') void this.#call('cvPass', 'gw', entry).catch(() => {});
@@ -355,59 +366,41 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
         const ms = reply[1] as number;
         return { kind: 'empty', untilLease: ms < 0 ? Number.POSITIVE_INFINITY : ms + 5 };
       }
-      const leases = await this.#accept(reply);
-      if (leases.length > 0) return { kind: 'items', leases };
+      const items = await this.#accept(reply);
+      if (items.length > 0) return { kind: 'items', leases: items };
       retry = false; // everything taken was dead-lettered: look again
     }
   }
 
-  /** Decodes what a GET returned; what cannot be decoded goes to the dead-letter list. */
-  async #accept(reply: (number | Buffer | null)[]): Promise<Lease<T>[]> {
-    const token = (reply[1] as Buffer).toString();
-    const leases: Lease<T>[] = [];
-    for (let i = 2; i < reply.length; i += 3) {
-      const raw: Raw = {
-        id: (reply[i] as Buffer).toString(),
-        payload: reply[i + 1] as Buffer | null,
-        attempt: reply[i + 2] as number,
-        token,
-      };
-      this.#leases.held.set(raw.id, token);
-      let value: T;
-      try {
-        value = this.#codec.decode(raw.id, raw.payload);
-      } catch (error) {
-        const message = (error as Error).message;
-        await this.#bury(raw, error instanceof ItemDecodeError ? message : `item ${raw.id}: ${message}`);
-        continue;
-      }
-      if (raw.attempt > 1) this.stats.redelivered++;
-      leases.push(this.#lease(raw, value));
-    }
-    return leases;
+  /** Decodes what a GET returned (one lease); what cannot be decoded goes to the dead-letter list. */
+  async #accept(reply: (number | Buffer | null)[]): Promise<HeldItem<T>[]> {
+    const blob = reply[2] as Buffer;
+    const starts = entryStarts(blob);
+    const lease = this.#leases.hold((reply[1] as Buffer).toString(), starts.length - 1);
+    const { items, bad } = decodeLease(this.#codec, blob, starts, lease, this.#settler);
+    for (const item of items) if (item.attempt > 1) this.stats.redelivered++;
+    for (const { place, entry, reason } of bad) await this.#bury(lease, place, entry, reason);
+    return items;
   }
 
-  async #bury(raw: Raw, reason: string): Promise<void> {
-    this.#leases.held.delete(raw.id);
-    await this.#call('cvBury', raw.token, reason, raw.id);
+  async #bury(lease: HeldLease, place: number, entry: Entry, reason: string): Promise<void> {
+    this.#leases.settle(lease, place);
+    await this.#call('cvBury', lease.token, reason, bitmap([place], lease.size));
     this.stats.deadLettered++;
-    this.#onDeadLetter?.({ id: raw.id, payload: raw.payload ?? undefined, reason, attempts: raw.attempt });
+    this.#onDeadLetter?.({ id: entry.id, payload: entry.payload, reason, attempts: entry.attempt });
   }
 
-  #lease(raw: Raw, value: T): Lease<T> {
-    return {
-      id: raw.id,
-      value,
-      attempt: raw.attempt,
-      ack: () => this.#settle('cvAck', raw.id, raw.token),
-      release: () => this.#settle('cvRelease', raw.id, raw.token),
-    };
+  #ackItem(item: HeldItem<T>): Promise<boolean> {
+    if (!this.#leases.settle(item.lease, item.place)) return Promise.resolve(false);
+    return this.#acks.ack(item.lease, [item.place]);
   }
 
-  async #settle(script: 'cvAck' | 'cvRelease', id: string, token: string): Promise<boolean> {
-    if (this.#leases.held.get(id) === token) this.#leases.held.delete(id);
-    if (script === 'cvAck') return this.#acks.ack(id, token);
-    return ((await this.#call(script, token, id)) as number) === 1;
+  async #releaseItem(item: HeldItem<T>): Promise<boolean> {
+    if (!this.#leases.settle(item.lease, item.place)) return false;
+    return (
+      ((await this.#call('cvRelease', item.lease.token, bitmap([item.place], item.lease.size))) as number) ===
+      1
+    );
   }
 
   /** Takes one item under a lease that this handle renews until you `ack()` or `release()` it. */
@@ -417,7 +410,7 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
     return (await this.#take(1, deadline))![0];
   }
 
-  /** Waits for the first item, then takes 1..max items, each under its own lease. */
+  /** Waits for the first item, then takes 1..max items (under one lease, each acknowledged on its own). */
   async getManyWithLease(max: number, options?: WaitOptions): Promise<Lease<T>[]> {
     checkInteger('max', max, 1, Number.MAX_SAFE_INTEGER);
     const deadline = new Deadline(options);
@@ -427,13 +420,28 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
 
   /** Acknowledges leases in one round trip; resolves with how many were still held. */
   async ack(leases: readonly Lease<T>[]): Promise<number> {
-    const held = await Promise.all(leases.map((lease) => lease.ack()));
-    return held.filter(Boolean).length;
+    const mine: HeldItem<T>[] = [];
+    const others: Lease<T>[] = [];
+    for (const lease of leases) {
+      if (lease instanceof HeldItem && lease.owner === this.#settler) mine.push(lease);
+      else others.push(lease);
+    }
+    const counts = await Promise.all([
+      ...[...this.#leases.settleMany(mine)].map(async ([lease, places]) =>
+        (await this.#acks.ack(lease, places)) ? places.length : 0,
+      ),
+      ...others.map(async (lease) => Number(await lease.ack())),
+    ]);
+    return counts.reduce((total, count) => total + count, 0);
   }
 
-  #keep(leases: Lease<T>[]): T[] {
-    for (const lease of leases) this.#unacked.push({ id: lease.id, token: this.#leases.held.get(lease.id)! });
-    return leases.map((lease) => lease.value);
+  #keep(items: HeldItem<T>[]): T[] {
+    const values = new Array<T>(items.length);
+    for (let i = 0; i < items.length; i++) {
+      this.#unacked.push(items[i]);
+      values[i] = items[i].value;
+    }
+    return values;
   }
 
   async get(options?: WaitOptions): Promise<T> {
@@ -448,14 +456,17 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
   }
 
   async getMany(max: number, options?: WaitOptions): Promise<T[]> {
-    return this.#keep(await this.getManyWithLease(max, options));
+    checkInteger('max', max, 1, Number.MAX_SAFE_INTEGER);
+    const deadline = new Deadline(options);
+    deadline.throwIfAborted();
+    return this.#keep((await this.#take(max, deadline))!);
   }
 
   /** Acknowledges the oldest item this handle took with get/getMany/tryGet and has not marked done. */
   async taskDone(): Promise<void> {
     const oldest = this.#unacked.shift();
     if (oldest === undefined) throw new TaskDoneError();
-    await this.#settle('cvAck', oldest.id, oldest.token);
+    await this.#ackItem(oldest);
   }
 
   /** Resolves when every item put (by any process) has been acknowledged, discarded or dead-lettered. */
@@ -483,7 +494,7 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
    */
   async close(options?: CloseOptions): Promise<T[]> {
     const immediate = checkOptions(options).immediate === true;
-    const reply = (await this.#callBuffer('cvClose', immediate ? '1' : '0')) as (Buffer | null)[];
+    const reply = (await this.#callBuffer('cvClose', immediate ? '1' : '0')) as Buffer[];
     this.#closed = true;
     return decodeDiscarded(this.#codec, reply, this.#onDeadLetter);
   }
@@ -536,8 +547,11 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
     this.#hub.stop();
     try {
       await this.#stash.drain();
-      for (const [token, ids] of this.#leases.letGo([...this.#leases.held.keys()]))
-        await this.#call('cvRelease', token, ...ids);
+      for (const lease of [...this.#leases.held.values()]) {
+        const bits = lease.unsettled();
+        this.#leases.held.delete(lease.token);
+        await this.#call('cvRelease', lease.token, bits);
+      }
       await this.#redis.quit();
     } catch {
       this.#redis.disconnect();

@@ -1,25 +1,26 @@
 // Script replies that are not leases, decoded: the dead-letter list, and what an immediate close
 // took out of the buffer.
+import { unpackEntry } from './entries.js';
 import type { ItemCodec } from './item-codec.js';
 import type { DeadLetter } from './options.js';
 
 /**
- * Decodes what an immediate close took out ({id, payload, ...}); an item that cannot be decoded is
- * told to `onDeadLetter` instead of being returned.
+ * Decodes what an immediate close took out (entries); an item that cannot be decoded is told to
+ * `onDeadLetter` instead of being returned.
  */
 export function decodeDiscarded<T>(
   codec: ItemCodec<T>,
-  reply: (Buffer | null)[],
+  reply: Buffer[],
   onDeadLetter: ((letter: DeadLetter) => void) | undefined,
 ): T[] {
   const items: T[] = [];
-  for (let i = 0; i < reply.length; i += 2) {
-    const id = reply[i]!.toString();
+  for (const value of reply) {
+    const { id, payload, attempt } = unpackEntry(value, '(not an entry)');
     try {
-      items.push(codec.decode(id, reply[i + 1]));
+      items.push(codec.decode(id, payload));
     } catch (error) {
       const reason = (error as Error).message;
-      onDeadLetter?.({ id, payload: reply[i + 1] ?? undefined, reason, attempts: 0 });
+      onDeadLetter?.({ id, payload, reason, attempts: attempt });
     }
   }
   return items;

@@ -1,7 +1,8 @@
 // Bad input gets a clear error naming the bad value, within the timeout, and leaves nothing behind.
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ItemTooLargeError } from '../../src/index.js';
-import { RedisBuffer } from '../../src/redis/index.js';
+import { QueueMismatchError, RedisBuffer } from '../../src/redis/index.js';
 import { describeWithRedis, freePort, RedisServer } from './server.js';
 
 describeWithRedis('RedisBuffer given bad input', () => {
@@ -110,5 +111,34 @@ describeWithRedis('RedisBuffer given bad input', () => {
     await expect(queue.put(5 as unknown as string)).rejects.toThrow(
       "codec 'string' needs a string, got 5 (number)",
     );
+  });
+
+  it('refuses a queue made with an older key layout with a clear error, and changes nothing', async () => {
+    // What conveyor before key layout 2 left in Redis: a meta hash without a layout, a data hash.
+    const raw = new Redis(server.url);
+    const prefix = 'conveyor:{old-layout}:';
+    await raw.hset(
+      `${prefix}meta`,
+      'capacity',
+      4,
+      'codec',
+      'json',
+      'slotBytes',
+      65536,
+      'closed',
+      0,
+      'unfinished',
+      1,
+    );
+    await raw.hset(`${prefix}data`, 'a-0', '1');
+    await raw.rpush(`${prefix}items`, 'a-0');
+    const error = await RedisBuffer.open({ url: server.url, name: 'old-layout', capacity: 4 }).catch(
+      (e) => e,
+    );
+    expect(error).toBeInstanceOf(QueueMismatchError);
+    expect((error as Error).message).toMatch(/made with key layout 1 .*reads layout 2 only/);
+    expect(await raw.lrange(`${prefix}items`, 0, -1)).toEqual(['a-0']);
+    expect(await raw.hget(`${prefix}meta`, 'layout')).toBeNull();
+    raw.disconnect();
   });
 });

@@ -64,6 +64,44 @@ describeWithRedis('RedisBuffer leases', () => {
     await queue.join({ timeout: 1_000 });
   });
 
+  it('a consumer killed after acking part of a batch: only the unacked items come again, ahead of newer items, attempt 2', async () => {
+    const queue = await open({ leaseMs: 300 });
+    await queue.putMany([40, 41, 42, 43]);
+    const child = startChild([server.url, queue.name, '4', '300', 'hold-half']);
+    await until(() => child.lines.some((line) => 'acked' in line), 20_000, 'child acked half');
+    expect(child.lines.find((line) => 'acked' in line)).toEqual({ got: [40, 41, 42, 43], acked: [40, 41] });
+    await queue.put(44); // newer than the held items
+    expect(await queue.inFlight()).toBe(2); // items, not leases
+    child.process.kill('SIGKILL');
+    await child.exited;
+    await new Promise((resolve) => setTimeout(resolve, 400)); // its lease (300 ms) runs out
+    const got = await queue.getManyWithLease(10, { timeout: 5_000 });
+    expect(got.map((lease) => [lease.value, lease.attempt])).toEqual([
+      [42, 2],
+      [43, 2],
+      [44, 1],
+    ]);
+    expect(await queue.ack(got)).toBe(3);
+    await queue.join({ timeout: 1_000 });
+    expect([await queue.size(), await queue.inFlight()]).toEqual([0, 0]);
+  });
+
+  it('acks of one batch in any order, one at a time or together, each count once', async () => {
+    const queue = await open({ capacity: 8 });
+    await queue.putMany([1, 2, 3, 4, 5]);
+    const got = await queue.getManyWithLease(5, { timeout: 1_000 });
+    expect(await got[3].ack()).toBe(true);
+    expect(await got[3].ack()).toBe(false); // already done
+    expect(await queue.ack([got[4], got[0]])).toBe(2);
+    expect(await got[1].release()).toBe(true); // handed back: delivered next, attempt 2
+    expect(await queue.inFlight()).toBe(2);
+    const again = await queue.getWithLease({ timeout: 1_000 });
+    expect([again.value, again.attempt]).toEqual([2, 2]);
+    expect(await queue.ack([got[2], again, got[0]])).toBe(2);
+    await queue.join({ timeout: 1_000 });
+    expect(await queue.inFlight()).toBe(0);
+  });
+
   it('a get on a closed queue waits while a consumer process holds a live lease, and takes the item when that process is SIGKILLed', async () => {
     const queue = await open({ leaseMs: 400 });
     await queue.put(20);
@@ -139,41 +177,52 @@ describeWithRedis('RedisBuffer leases', () => {
     await back.ack();
   });
 
-  it('an item that does not decode, or is over the size limit, goes to the dead-letter list instead of crashing', async () => {
+  it('an item that does not decode, is over the size limit, or is not an entry at all goes to the dead-letter list instead of crashing', async () => {
     const letters: string[] = [];
     const queue = await RedisBuffer.open<number>({
       url: server.url,
       name: `leases-${n++}`,
-      capacity: 4,
+      capacity: 5,
       slotBytes: 16,
       onDeadLetter: (letter) => letters.push(letter.reason),
     });
     opened.push(queue);
     await queue.put(1);
-    // Another program writes straight into the queue's keys: bad JSON, then an oversize value.
+    // Another program writes straight into the queue's keys: bad JSON and an oversize value in
+    // entries of the key layout, then a string that is no entry at all.
     const raw = new Redis(server.url);
     const prefix = `conveyor:{${queue.name}}:`;
-    await raw.hset(`${prefix}data`, 'x1', '{not json', 'x2', '"0123456789012345678"');
-    await raw.rpush(`${prefix}items`, 'x1', 'x2');
-    await raw.hincrby(`${prefix}meta`, 'unfinished', 2);
+    const { packEntries } = await import('../../src/redis/entries.js');
+    const bad = packEntries(['x1', 'x2'], ['{not json', '"0123456789012345678"']);
+    await raw.rpush(`${prefix}items`, bad.subarray(0, 20), bad.subarray(20), 'garbage');
+    await raw.hincrby(`${prefix}meta`, 'unfinished', 3);
     raw.disconnect();
     await queue.put(2);
     expect([await queue.get({ timeout: 1_000 }), await queue.get({ timeout: 1_000 })]).toEqual([1, 2]);
-    expect(letters).toHaveLength(2);
+    expect(letters).toHaveLength(2); // the two entries this handle could not decode
     expect(letters[0]).toMatch(/item x1 cannot be decoded: not JSON/);
     expect(letters[1]).toMatch(/item x2: item encodes to 21 bytes, more than the slot size of 16/);
-    expect((await queue.deadLetters()).map((letter) => letter.id)).toEqual(['x1', 'x2']);
+    const dead = await queue.deadLetters();
+    expect(dead.map((letter) => letter.id).slice(0, 2)).toEqual(['x1', 'x2']);
+    expect(dead[2].payload?.toString()).toBe('garbage'); // dead-lettered by the script itself
+    expect(dead[2].reason).toMatch(/not an entry of key layout 2/);
     expect(queue.stats.deadLettered).toBe(2);
-    expect(await queue.discardDeadLetters(['x1', 'x2'])).toBe(2);
+    await queue.taskDone();
+    await queue.taskDone();
+    await queue.join({ timeout: 1_000 }); // dead letters are not waited for
+    expect(await queue.discardDeadLetters(dead.map((letter) => letter.id))).toBe(3);
   });
 
   it('a put script run twice with the same id (a resend after a lost reply) puts the item once', async () => {
     const queue = await open();
     const redis = new Redis(server.url);
     const { PUT } = await import('../../src/redis/scripts.js');
-    const { scriptKeys, keyPrefix } = await import('../../src/redis/keys.js');
+    const { scriptKeys, keyPrefix, SCRIPT_KEY_COUNT } = await import('../../src/redis/keys.js');
+    const { packEntries } = await import('../../src/redis/entries.js');
     const prefix = keyPrefix('conveyor', queue.name);
-    const run = () => redis.eval(PUT, 12, ...scriptKeys(prefix), prefix, '', '0', 60_000, 'same-id', '5');
+    const entries = packEntries(['same-id'], ['5']);
+    const run = () =>
+      redis.eval(PUT, SCRIPT_KEY_COUNT, ...scriptKeys(prefix), prefix, '', '0', 60_000, 'same-id', entries);
     expect(await run()).toBe(1);
     expect(await run()).toBe(2);
     redis.disconnect();

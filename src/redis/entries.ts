@@ -1,0 +1,102 @@
+// The stored form of one item (key layout 2): a self-delimiting string that carries the item's id,
+// its delivery count and its payload, so that the buffer, a lease and the dead-letter list hold
+// the same string and moving a batch is a list operation, and a batch travels as one concatenation.
+//
+//   [u32 BE length of the rest][u32 BE attempt][u8 id length][id (latin1)][payload]
+//
+// Invariant: the scripts (scripts.ts) rewrite only the attempt field (bytes 5-8), and refuse an
+// entry whose length field does not match its string (another program wrote it): such an entry
+// is dead-lettered on the server and never reaches a concatenated reply.
+import { ItemDecodeError } from './errors.js';
+
+/** The key layout these entries and scripts belong to; OPEN refuses a queue of another layout. */
+export const LAYOUT = '2';
+
+/** Bytes before the id: the length field, the attempt, the id's length. */
+const HEADER = 9;
+
+export interface Entry {
+  id: string;
+  /** 1 on first delivery; 0 in an entry handed back before it was used (the next take adds 1). */
+  attempt: number;
+  payload: Buffer;
+}
+
+/** Packs items (ids of at most 255 latin1 characters) into one buffer of entries, attempt 1 each. */
+export function packEntries(ids: readonly string[], payloads: readonly (string | Buffer)[]): Buffer {
+  let total = 0;
+  const sizes = new Array<number>(payloads.length);
+  for (let i = 0; i < payloads.length; i++) {
+    const payload = payloads[i];
+    sizes[i] = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
+    total += HEADER + ids[i].length + sizes[i];
+  }
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (let i = 0; i < payloads.length; i++) {
+    const id = ids[i];
+    out.writeUInt32BE(HEADER - 4 + id.length + sizes[i], at);
+    out.writeUInt32BE(1, at + 4);
+    out[at + 8] = id.length;
+    at += HEADER + out.write(id, at + HEADER, 'latin1');
+    const payload = payloads[i];
+    if (typeof payload === 'string') at += out.write(payload, at, 'utf8');
+    else at += payload.copy(out, at);
+  }
+  return out;
+}
+
+/**
+ * Where each entry of a concatenation (a GET reply) starts, and then where the last one ends;
+ * throws ItemDecodeError if one is cut short. Read them with the functions below, without copying.
+ */
+export function entryStarts(blob: Buffer): number[] {
+  const starts: number[] = [];
+  let at = 0;
+  while (at < blob.length) {
+    starts.push(at);
+    const whole = blob.length - at >= HEADER;
+    const end = at + 4 + (whole ? blob.readUInt32BE(at) : 0);
+    if (!whole || end > blob.length || at + HEADER + blob[at + 8] > end) {
+      throw new ItemDecodeError('(unknown)', `entry at byte ${at} of a batch is cut short`);
+    }
+    at = end;
+  }
+  starts.push(at);
+  return starts;
+}
+
+/** The id of the entry starting at `at`. */
+export function entryId(blob: Buffer, at: number): string {
+  return blob.toString('latin1', at + HEADER, at + HEADER + blob[at + 8]);
+}
+
+/** The attempt of the entry starting at `at`. */
+export function entryAttempt(blob: Buffer, at: number): number {
+  return blob.readUInt32BE(at + 4);
+}
+
+/** Where the payload of the entry starting at `at` starts (it ends where the next entry starts). */
+export function payloadStart(blob: Buffer, at: number): number {
+  return at + HEADER + blob[at + 8];
+}
+
+/** One stored entry; an entry that is not one (another program wrote it) keeps its bytes as payload. */
+export function unpackEntry(value: Buffer, fallbackId: string): Entry {
+  if (
+    value.length >= HEADER &&
+    value.readUInt32BE(0) + 4 === value.length &&
+    HEADER + value[8] <= value.length
+  )
+    return entry(value, 0, value.length);
+  return { id: fallbackId, attempt: 0, payload: value };
+}
+
+function entry(blob: Buffer, at: number, end: number): Entry {
+  const idEnd = at + HEADER + blob[at + 8];
+  return {
+    id: blob.toString('latin1', at + HEADER, idEnd),
+    attempt: blob.readUInt32BE(at + 4),
+    payload: blob.subarray(idEnd, end),
+  };
+}
