@@ -24,7 +24,7 @@ import { connect } from './connect.js';
 import { type Entry, entryStarts, LAYOUT } from './entries.js';
 import { decodeLease, HeldItem, type Settler } from './held-item.js';
 import type { ItemCodec } from './item-codec.js';
-import { SCRIPT_KEY_COUNT, scriptKeys, wakeKey } from './keys.js';
+import { scriptKeys, wakeKey } from './keys.js';
 import { bitmap, type HeldLease, LeaseKeeper } from './leases.js';
 import {
   checkStored,
@@ -37,13 +37,12 @@ import {
 import { STASH_MS, Stash } from './prefetch.js';
 import { MAX_BATCH, Putter } from './putting.js';
 import { type DeadListReply, deadLetterList, decodeDiscarded } from './replies.js';
-import { SCRIPTS, type ScriptName } from './scripts.js';
+import { ScriptRunner } from './script-runner.js';
+import type { ScriptName } from './scripts.js';
 import { type Fetched, Takers } from './takers.js';
 import { type Waiter, WakeHub, waitOrWithdraw } from './wake.js';
 
 export { MAX_BATCH };
-
-type Script = (...args: (string | number | Buffer)[]) => Promise<unknown>;
 
 export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
   readonly name: string;
@@ -51,8 +50,8 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
   /** Counts for this handle: redeliveries it got, items it dead-lettered, leases it lost. */
   readonly stats = { redelivered: 0, deadLettered: 0 };
   readonly #redis: Redis;
-  readonly #prefix: string;
   readonly #keys: string[];
+  readonly #scripts: ScriptRunner;
   readonly #handle: string;
   readonly #codec: ItemCodec<T>;
   readonly #leaseMs: number;
@@ -79,7 +78,6 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
     this.#redis = redis;
     this.name = options.name;
     this.capacity = options.capacity;
-    this.#prefix = options.prefix;
     this.#keys = scriptKeys(options.prefix);
     this.#handle = randomBytes(6).toString('hex');
     this.#codec = options.codec;
@@ -87,8 +85,7 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
     this.#maxAttempts = options.maxAttempts;
     this.#onDeadLetter = options.onDeadLetter;
     this.#prefetch = options.prefetch;
-    for (const [name, lua] of Object.entries(SCRIPTS))
-      redis.defineCommand(name, { numberOfKeys: SCRIPT_KEY_COUNT, lua });
+    this.#scripts = new ScriptRunner(redis, this.#keys, options.prefix);
     const interval = Math.max(50, Math.min(Math.floor(options.leaseMs / 3), 5_000));
     this.#leases = new LeaseKeeper(
       async (tokens) =>
@@ -181,8 +178,7 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
   }
 
   #call(name: ScriptName, ...args: (string | number | Buffer)[]): Promise<unknown> {
-    const fn = (this.#redis as unknown as Record<string, Script>)[name];
-    return fn.call(this.#redis, ...this.#keys, this.#prefix, ...args);
+    return this.#scripts.call(name, args);
   }
 
   #wait(waiter: Waiter, deadline: Deadline, what: string): Promise<void> {
@@ -190,8 +186,7 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
   }
 
   #callBuffer(name: ScriptName, ...args: (string | number | Buffer)[]): Promise<unknown> {
-    const fn = (this.#redis as unknown as Record<string, Script>)[`${name}Buffer`];
-    return fn.call(this.#redis, ...this.#keys, this.#prefix, ...args);
+    return this.#scripts.callBuffer(name, args);
   }
 
   // ---- putting ----
