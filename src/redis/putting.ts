@@ -6,7 +6,7 @@
 // ends by timeout or abort ends only after its waiter was withdrawn (PASS): it never appears later.
 import { QueueClosedError } from '../errors.js';
 import { Deadline, type WaitOptions } from '../sync/wait/deadline.js';
-import { packEntries } from './entries.js';
+import { packNumbered } from './entries.js';
 import type { ItemCodec } from './item-codec.js';
 import type { Waiter, WakeHub } from './wake.js';
 
@@ -77,9 +77,7 @@ export class Putter<T> {
     const { handle, hub } = this.port;
     const first = this.#next;
     this.#next += batch.length;
-    const ids = new Array<string>(batch.length);
-    for (let i = 0; i < batch.length; i++) ids[i] = `${handle}-${(first + i).toString(36)}`;
-    const entries = packEntries(ids, batch);
+    const { entries, firstId } = packNumbered(`${handle}-`, first, batch);
     const waits = !tryOnly && deadline.timeout !== 0;
     const waiter = waits ? hub.waiter('pw', batch.length) : undefined;
     let retry = '0';
@@ -89,7 +87,7 @@ export class Putter<T> {
           waiter?.entry ?? '',
           retry,
           DEDUPE_MS,
-          ids[0],
+          firstId,
           entries,
         )) as number;
         if (result === 1 || result === 2) return true;

@@ -1,7 +1,7 @@
 // Entries (key layout 2) are packed byte for byte as docs/redis.md describes, whichever way a
 // payload is written (short ASCII by a loop, longer or non-ASCII by Buffer.write, bytes copied).
 import { describe, expect, it } from 'vitest';
-import { entryStarts, packEntries, unpackEntry } from '../../src/redis/entries.js';
+import { entryStarts, packEntries, packNumbered, unpackEntry } from '../../src/redis/entries.js';
 
 /** The layout written out the plain way: [u32 rest][u32 attempt=1][u8 id length][id][payload]. */
 function reference(id: string, payload: string | Buffer): Buffer {
@@ -35,6 +35,16 @@ describe('packEntries', () => {
       expect(entry.attempt).toBe(1);
       const want = payloads[i];
       expect(entry.payload).toEqual(typeof want === 'string' ? Buffer.from(want, 'utf8') : want);
+    }
+  });
+
+  it('packNumbered gives the same bytes as packEntries with the ids prefix + (first + i) in base 36', () => {
+    const payloads = ['1', 'two', Buffer.from([3]), 'ünïcode', 'x'.repeat(40)];
+    for (const first of [0, 7, 35, 36, 1295, 46_655, 2 ** 40 - 3]) {
+      const ids = payloads.map((_, i) => `a1b2c3-${(first + i).toString(36)}`);
+      const { entries, firstId } = packNumbered('a1b2c3-', first, payloads);
+      expect(firstId).toBe(ids[0]);
+      expect(entries).toEqual(packEntries(ids, payloads));
     }
   });
 });
