@@ -3,9 +3,9 @@
 // Design
 // ------
 // A single-producer single-consumer ring of bytes, as in ringbuf.js: the writer copies a chunk
-// into the data area with one TypedArray.set (two at the wrap) and publishes it with one atomic
-// store of WRITE; the reader copies bytes out the same way and frees them with one atomic store
-// of READ. Each index is written by one side only, so no compare-and-swap is needed, and each
+// into the data area with one memcpy (two at the wrap; internal/copy-bytes.ts) and publishes it
+// with one atomic store of WRITE; the reader copies bytes out the same way and frees them with
+// one atomic store of READ. Each index is written by one side only, so no compare-and-swap is needed, and each
 // sits on a 64-byte line of its own. Unlike ringbuf.js it blocks (the Sync forms with
 // Atomics.wait, for workers; the Promise forms with Atomics.waitAsync), ends (close), fails
 // (abort, cancel), and takes { timeout, signal }.
@@ -33,6 +33,7 @@
 // timeout (there is no recover() here yet).
 
 import { threadId } from 'node:worker_threads';
+import { copyBytes } from '../internal/copy-bytes.js';
 import { checkInteger, checkOptions, describe } from '../internal/validate.js';
 import { checkWaitOptions, Deadline, type WaitOptions } from '../sync/wait/deadline.js';
 import { NOT_YET } from '../sync/wait/outcomes.js';
@@ -291,8 +292,8 @@ export class ByteRing {
     const at = written & (capacity - 1);
     const first = Math.min(n, capacity - at);
     const u8 = this.#u8;
-    u8.set(from === 0 && first === bytes.length ? bytes : bytes.subarray(from, from + first), at);
-    if (first < n) u8.set(bytes.subarray(from + first, from + n), 0);
+    copyBytes(u8, at, from === 0 && first === bytes.length ? bytes : bytes.subarray(from, from + first));
+    if (first < n) copyBytes(u8, 0, bytes.subarray(from + first, from + n));
     Atomics.store(i32, WRITE, (written + n) | 0); // publish bytes [written, written + n) to the reader
     this.#sleep.wake(READER);
     return from + n;
@@ -349,18 +350,43 @@ export class ByteRing {
     }
   }
 
-  /** As readSync, into a new buffer of up to `max` bytes (default 64 KiB): null at the end. */
+  /**
+   * As readSync, into a new buffer of up to `max` bytes (default 64 KiB): null at the end. It
+   * waits for bytes before it allocates, so the buffer is as long as what it holds.
+   */
   readChunkSync(max = 65536, options?: WaitOptions): Uint8Array | null {
-    const into = this.#chunkFor(max, options);
-    const n = this.readSync(into, options);
-    return n === 0 ? null : into.length === n ? into : into.subarray(0, n);
+    this.#startReadChunk(max, options, 'readChunkSync');
+    if (this.available === 0) {
+      const deadline = new Deadline(options);
+      if (!this.#sleep.waitSync(READER, this.#canRead(), deadline, 1)) {
+        throw deadline.timeoutError('ByteRing.readChunkSync');
+      }
+    }
+    const into = this.#chunkFor(max);
+    const n = this.readSync(into, options); // does not wait: there are bytes, or the stream stopped
+    return n === 0 ? null : into;
   }
 
-  /** As read, into a new buffer of up to `max` bytes (default 64 KiB): null at the end. */
+  /**
+   * As read, into a new buffer of up to `max` bytes (default 64 KiB): null at the end. It waits
+   * for bytes before it allocates, so the buffer is as long as what it holds.
+   */
   async readChunk(max = 65536, options?: WaitOptions): Promise<Uint8Array | null> {
-    const into = this.#chunkFor(max, options);
-    const n = await this.read(into, options);
-    return n === 0 ? null : into.length === n ? into : into.subarray(0, n);
+    this.#startReadChunk(max, options, 'readChunk');
+    if (this.available === 0) {
+      const deadline = new Deadline(options);
+      this.#reading = true;
+      try {
+        if (!(await this.#sleep.waitAsync(READER, this.#canRead(), deadline, 1))) {
+          throw deadline.timeoutError('ByteRing.readChunk');
+        }
+      } finally {
+        this.#reading = false;
+      }
+    }
+    const into = this.#chunkFor(max);
+    const n = await this.read(into, options); // does not wait: there are bytes, or the stream stopped
+    return n === 0 ? null : into;
   }
 
   /** The reader gives up: the writer's next write throws RingClosedError ('cancelled'). */
@@ -393,12 +419,18 @@ export class ByteRing {
     }
   }
 
-  /** A buffer sized for what is there now (at least 1 byte), at most `max` bytes. */
-  #chunkFor(max: number, options: WaitOptions | undefined): Uint8Array {
+  #startReadChunk(max: number, options: WaitOptions | undefined, what: string): void {
     checkInteger('max', max, 1, MAX_RING_CAPACITY);
     checkWaitOptions(options);
-    const ready = this.available;
-    return Buffer.allocUnsafe(ready > 0 ? Math.min(ready, max) : Math.min(max, this.#capacity));
+    this.#claim(READER_OWNER, 'reader');
+    if (this.#reading) {
+      throw new RingBusyError(`ByteRing.${what}(): the previous read() has not finished (await it first)`);
+    }
+  }
+
+  /** A buffer for what is there now, at most `max` bytes (1 byte when there is nothing: the end). */
+  #chunkFor(max: number): Uint8Array {
+    return Buffer.allocUnsafe(Math.max(1, Math.min(this.available, max)));
   }
 
   #canRead(): () => boolean {
@@ -423,8 +455,8 @@ export class ByteRing {
     const at = read & (capacity - 1);
     const first = Math.min(n, capacity - at);
     const u8 = this.#u8;
-    into.set(u8.subarray(at, at + first), 0);
-    if (first < n) into.set(u8.subarray(0, n - first), first);
+    copyBytes(into, 0, u8.subarray(at, at + first));
+    if (first < n) copyBytes(into, first, u8.subarray(0, n - first));
     Atomics.store(i32, READ, (read + n) | 0); // free bytes [read, read + n) for the writer
     // The writer's free bytes now: it does not move WRITE while it sleeps.
     this.#sleep.wake(WRITER, capacity - ((Atomics.load(i32, WRITE) - read - n) | 0));

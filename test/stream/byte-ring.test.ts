@@ -185,6 +185,26 @@ describe('ByteRing', () => {
     expect(await pending).toBe(0);
   });
 
+  it('readChunk waits for bytes before it allocates: the buffer is as long as what came, up to max', async () => {
+    const ring = new ByteRing({ capacity: 1 << 16 });
+    const bytes = bytesOf(5000, 7);
+    const pending = ring.readChunk(1 << 15, { timeout: 5000 });
+    await expect(ring.read(new Uint8Array(4))).rejects.toThrow(RingBusyError); // it is reading
+    setTimeout(() => ring.tryWrite(bytes), 10);
+    const chunk = (await pending) as Uint8Array;
+    expect(chunk.length).toBe(5000);
+    expect(chunk.buffer.byteLength).toBe(5000); // not a view of a max-sized allocation
+    expect(Array.from(chunk)).toEqual(Array.from(bytes));
+    ring.tryWrite(bytes);
+    expect(ring.readChunkSync(3000)?.length).toBe(3000);
+    expect(Array.from(ring.readChunkSync(3000) ?? [])).toEqual(Array.from(bytes.subarray(3000)));
+    expect(() => ring.readChunkSync(8, { timeout: 20 })).toThrow(TimeoutError);
+    await expect(ring.readChunk(8, { timeout: 20 })).rejects.toThrow(TimeoutError);
+    ring.close();
+    expect(await ring.readChunk()).toBeNull();
+    expect(ring.readChunkSync()).toBeNull();
+  });
+
   it('a second view in the same thread cannot become a second writer or reader', () => {
     const ring = new ByteRing({ capacity: 16 });
     ring.tryWrite(Uint8Array.of(1));

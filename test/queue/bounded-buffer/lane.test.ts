@@ -64,6 +64,22 @@ describe('BoundedBuffer lane ({ producers: 1, consumers: 1 })', () => {
     expect([...into]).toEqual([-1e300, Number.NaN, 3.25]);
   });
 
+  it('copies large typed batches across the wrap, from and into views at an offset', () => {
+    for (const codec of ['int32', 'float64'] as const) {
+      const lane = new BoundedBuffer({ capacity: 1000, codec, ...LANE });
+      const values = Array.from({ length: 1600 }, (_, k) => k * 3 + 1);
+      const source = codec === 'int32' ? Int32Array.from(values) : Float64Array.from(values);
+      const into = codec === 'int32' ? new Int32Array(1700) : new Float64Array(1700);
+      lane.putManySync(source.subarray(0, 700)); // slots 0..699
+      expect(lane.getManySync(700, { into: into.subarray(1, 701) })).toBe(700);
+      lane.putManySync(source.subarray(700, 1600)); // 900 items: slots 700..999, then 0..599
+      expect(lane.getManySync(1000, { into: into.subarray(701) })).toBe(900);
+      expect(into[0]).toBe(0);
+      expect([...into.subarray(1, 1601)]).toEqual([...source]);
+      expect([...into.subarray(1601)].every((v) => v === 0)).toBe(true);
+    }
+  });
+
   it('refuses a second view in the same thread as producer or consumer, putting or taking nothing', async () => {
     const lane = new BoundedBuffer({ capacity: 4, ...LANE });
     lane.putSync(1);
