@@ -22,28 +22,109 @@ export interface Entry {
   payload: Buffer;
 }
 
-/** Packs items (ids of at most 255 latin1 characters) into one buffer of entries, attempt 1 each. */
-export function packEntries(ids: readonly string[], payloads: readonly (string | Buffer)[]): Buffer {
-  let total = 0;
+/** Strings up to this long are measured and written by a loop here, not a call into Buffer's C++. */
+const SHORT = 32;
+
+/** The UTF-8 size of a string payload: its length when it is short and ASCII (no call out). */
+function utf8Size(payload: string): number {
+  if (payload.length > SHORT) return Buffer.byteLength(payload);
+  for (let i = 0; i < payload.length; i++)
+    if (payload.charCodeAt(i) > 0x7f) return Buffer.byteLength(payload);
+  return payload.length;
+}
+
+/** Writes an entry's header at `at` (attempt 1); the id and the payload follow it. */
+function writeHeader(out: Buffer, at: number, idLength: number, payloadSize: number): void {
+  const rest = HEADER - 4 + idLength + payloadSize;
+  out[at] = rest >>> 24;
+  out[at + 1] = (rest >>> 16) & 0xff;
+  out[at + 2] = (rest >>> 8) & 0xff;
+  out[at + 3] = rest & 0xff;
+  out[at + 4] = 0;
+  out[at + 5] = 0;
+  out[at + 6] = 0;
+  out[at + 7] = 1;
+  out[at + 8] = idLength;
+}
+
+/** Writes a payload of `size` UTF-8 bytes at `at`. */
+function writePayload(out: Buffer, at: number, payload: string | Buffer, size: number): void {
+  if (typeof payload !== 'string') payload.copy(out, at);
+  else if (size !== payload.length || size > SHORT) out.write(payload, at, 'utf8');
+  else for (let k = 0; k < size; k++) out[at + k] = payload.charCodeAt(k); // ASCII (utf8Size)
+}
+
+function payloadSizes(payloads: readonly (string | Buffer)[]): number[] {
   const sizes = new Array<number>(payloads.length);
   for (let i = 0; i < payloads.length; i++) {
     const payload = payloads[i];
-    sizes[i] = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
-    total += HEADER + ids[i].length + sizes[i];
+    sizes[i] = typeof payload === 'string' ? utf8Size(payload) : payload.byteLength;
   }
+  return sizes;
+}
+
+/** Packs items (ids of at most 255 latin1 characters) into one buffer of entries, attempt 1 each. */
+export function packEntries(ids: readonly string[], payloads: readonly (string | Buffer)[]): Buffer {
+  const sizes = payloadSizes(payloads);
+  let total = 0;
+  for (let i = 0; i < payloads.length; i++) total += HEADER + ids[i].length + sizes[i];
   const out = Buffer.allocUnsafe(total);
   let at = 0;
   for (let i = 0; i < payloads.length; i++) {
     const id = ids[i];
-    out.writeUInt32BE(HEADER - 4 + id.length + sizes[i], at);
-    out.writeUInt32BE(1, at + 4);
-    out[at + 8] = id.length;
-    at += HEADER + out.write(id, at + HEADER, 'latin1');
-    const payload = payloads[i];
-    if (typeof payload === 'string') at += out.write(payload, at, 'utf8');
-    else at += payload.copy(out, at);
+    writeHeader(out, at, id.length, sizes[i]);
+    at += HEADER;
+    if (id.length > SHORT) out.write(id, at, 'latin1');
+    else for (let k = 0; k < id.length; k++) out[at + k] = id.charCodeAt(k); // latin1: the low byte
+    at += id.length;
+    writePayload(out, at, payloads[i], sizes[i]);
+    at += sizes[i];
   }
   return out;
+}
+
+/** How many base-36 digits a non-negative integer has. */
+function base36Digits(n: number): number {
+  let digits = 1;
+  while (n >= 36) {
+    n = Math.floor(n / 36);
+    digits++;
+  }
+  return digits;
+}
+
+/**
+ * The entries of a put: item i gets the id `prefix + (first + i).toString(36)` (prefix ASCII), packed
+ * as packEntries would, without making each id a string. Returns them and the first id.
+ */
+export function packNumbered(
+  prefix: string,
+  first: number,
+  payloads: readonly (string | Buffer)[],
+): { entries: Buffer; firstId: string } {
+  const sizes = payloadSizes(payloads);
+  let total = 0;
+  for (let i = 0; i < payloads.length; i++)
+    total += HEADER + prefix.length + base36Digits(first + i) + sizes[i];
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (let i = 0; i < payloads.length; i++) {
+    let seq = first + i;
+    const digits = base36Digits(seq);
+    writeHeader(out, at, prefix.length + digits, sizes[i]);
+    at += HEADER;
+    for (let k = 0; k < prefix.length; k++) out[at + k] = prefix.charCodeAt(k);
+    at += prefix.length;
+    for (let k = digits - 1; k >= 0; k--) {
+      const digit = seq % 36;
+      out[at + k] = digit < 10 ? 0x30 + digit : 0x57 + digit; // '0'-'9', 'a'-'z'
+      seq = Math.floor(seq / 36);
+    }
+    at += digits;
+    writePayload(out, at, payloads[i], sizes[i]);
+    at += sizes[i];
+  }
+  return { entries: out, firstId: prefix + first.toString(36) };
 }
 
 /**

@@ -7,9 +7,8 @@
 //   per-handle state: the leases it holds, its FIFO of plain gets for taskDone(), its waiters.
 // - One lease per get call (key layout 2, entries.ts): its items are settled by their place in it
 //   (HeldLease), locally first, then on the server (ack batched per lease, release, unget, bury).
-// - A put is identified by the id of its first item; a script call resent after a dropped
-//   connection finds that id and reports the put done instead of doing it twice. A get call is
-//   identified by its own id (the lease token of what it takes); a resent one gets the same leases.
+// - Puts: see putting.ts. A get call is identified by its own id (the lease token of what it
+//   takes); a script call resent after a dropped connection gets the same leases.
 // - A put or get that ends by timeout or abort ends only between script calls, after its waiter
 //   was withdrawn (PASS): a put that failed never appears later, a get that failed took nothing
 //   (items that arrive for a get that gave up meanwhile are handed back at once: takers.ts).
@@ -22,10 +21,10 @@ import type { CloseOptions, TryGetResult } from '../queue/queue.js';
 import { Deadline, type WaitOptions } from '../sync/wait/deadline.js';
 import { AckBatcher } from './acks.js';
 import { connect } from './connect.js';
-import { type Entry, entryStarts, LAYOUT, packEntries } from './entries.js';
+import { type Entry, entryStarts, LAYOUT } from './entries.js';
 import { decodeLease, HeldItem, type Settler } from './held-item.js';
 import type { ItemCodec } from './item-codec.js';
-import { SCRIPT_KEY_COUNT, scriptKeys, wakeKey } from './keys.js';
+import { scriptKeys, wakeKey } from './keys.js';
 import { bitmap, type HeldLease, LeaseKeeper } from './leases.js';
 import {
   checkStored,
@@ -36,17 +35,14 @@ import {
   resolve,
 } from './options.js';
 import { STASH_MS, Stash } from './prefetch.js';
+import { MAX_BATCH, Putter } from './putting.js';
 import { type DeadListReply, deadLetterList, decodeDiscarded } from './replies.js';
-import { SCRIPTS, type ScriptName } from './scripts.js';
+import { ScriptRunner } from './script-runner.js';
+import type { ScriptName } from './scripts.js';
 import { type Fetched, Takers } from './takers.js';
-import { RECHECK_MS, type Waiter, WakeHub } from './wake.js';
+import { type Waiter, WakeHub, waitOrWithdraw } from './wake.js';
 
-/** Most items one script call moves (Lua's stack bounds the arguments of one command). */
-export const MAX_BATCH = 1000;
-/** How long a put's id is remembered, so a resent put is not done twice. */
-const DEDUPE_MS = 10 * 60_000;
-
-type Script = (...args: (string | number | Buffer)[]) => Promise<unknown>;
+export { MAX_BATCH };
 
 export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
   readonly name: string;
@@ -54,8 +50,8 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
   /** Counts for this handle: redeliveries it got, items it dead-lettered, leases it lost. */
   readonly stats = { redelivered: 0, deadLettered: 0 };
   readonly #redis: Redis;
-  readonly #prefix: string;
   readonly #keys: string[];
+  readonly #scripts: ScriptRunner;
   readonly #handle: string;
   readonly #codec: ItemCodec<T>;
   readonly #leaseMs: number;
@@ -69,7 +65,7 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
   readonly #onDeadLetter: ((letter: DeadLetter) => void) | undefined;
   /** Plain gets not yet marked done, oldest first (what taskDone() acknowledges). */
   readonly #unacked: HeldItem<T>[] = [];
-  #nextPut = 0;
+  readonly #putter: Putter<T>;
   #nextGet = 0;
   /** Items an ack fetched ahead (held under lease by this handle), served to the next gets first. */
   readonly #stash = new Stash<HeldItem<T>>({ giveBack: (items) => this.#handBack('cvUnget', items) });
@@ -82,7 +78,6 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
     this.#redis = redis;
     this.name = options.name;
     this.capacity = options.capacity;
-    this.#prefix = options.prefix;
     this.#keys = scriptKeys(options.prefix);
     this.#handle = randomBytes(6).toString('hex');
     this.#codec = options.codec;
@@ -90,8 +85,7 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
     this.#maxAttempts = options.maxAttempts;
     this.#onDeadLetter = options.onDeadLetter;
     this.#prefetch = options.prefetch;
-    for (const [name, lua] of Object.entries(SCRIPTS))
-      redis.defineCommand(name, { numberOfKeys: SCRIPT_KEY_COUNT, lua });
+    this.#scripts = new ScriptRunner(redis, this.#keys, options.prefix);
     const interval = Math.max(50, Math.min(Math.floor(options.leaseMs / 3), 5_000));
     this.#leases = new LeaseKeeper(
       async (tokens) =>
@@ -104,6 +98,17 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
     };
     this.#hub = new WakeHub(redis, this.#handle, wakeKey(options.prefix, this.#handle), () => {
       void this.#call('cvPass', '', '').catch(() => {});
+    });
+    this.#putter = new Putter<T>({
+      handle: this.#handle,
+      capacity: this.capacity,
+      codec: this.#codec,
+      hub: this.#hub,
+      put: (...args) => this.#call('cvPut', ...args),
+      wait: (waiter, deadline, what) => this.#wait(waiter, deadline, what),
+      closed: () => {
+        this.#closed = true;
+      },
     });
     this.#acks = new AckBatcher((pairs) => this.#ackAndFetch(pairs));
     this.#takers = new Takers<HeldItem<T>>(
@@ -173,104 +178,29 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
   }
 
   #call(name: ScriptName, ...args: (string | number | Buffer)[]): Promise<unknown> {
-    const fn = (this.#redis as unknown as Record<string, Script>)[name];
-    return fn.call(this.#redis, ...this.#keys, this.#prefix, ...args);
+    return this.#scripts.call(name, args);
+  }
+
+  #wait(waiter: Waiter, deadline: Deadline, what: string): Promise<void> {
+    return waitOrWithdraw(waiter, deadline, what, () => this.#call('cvPass', waiter.list, waiter.entry));
   }
 
   #callBuffer(name: ScriptName, ...args: (string | number | Buffer)[]): Promise<unknown> {
-    const fn = (this.#redis as unknown as Record<string, Script>)[`${name}Buffer`];
-    return fn.call(this.#redis, ...this.#keys, this.#prefix, ...args);
+    return this.#scripts.callBuffer(name, args);
   }
 
   // ---- putting ----
 
-  async put(item: T, options?: WaitOptions): Promise<void> {
-    const deadline = new Deadline(options);
-    deadline.throwIfAborted();
-    const encoded = this.#codec.encode(item);
-    const done = await this.#putEncoded([encoded], deadline);
-    if (!done) throw new QueueClosedError('put on a closed queue', { item });
+  put(item: T, options?: WaitOptions): Promise<void> {
+    return this.#putter.put(item, options);
   }
 
-  async tryPut(item: T): Promise<boolean> {
-    const encoded = this.#codec.encode(item);
-    const result = await this.#putEncoded([encoded], new Deadline({ timeout: 0 }), true);
-    if (result === false) throw new QueueClosedError('tryPut on a closed queue', { item });
-    return result === true;
+  tryPut(item: T): Promise<boolean> {
+    return this.#putter.tryPut(item);
   }
 
-  async putMany(items: Iterable<T>, options?: WaitOptions): Promise<void> {
-    const deadline = new Deadline(options);
-    const all = [...items];
-    deadline.throwIfAborted();
-    const encoded = all.map((item) => this.#codec.encode(item)); // all checked before any is sent
-    const chunk = Math.min(this.capacity, MAX_BATCH);
-    for (let start = 0; start < all.length; start += chunk) {
-      try {
-        const done = await this.#putEncoded(encoded.slice(start, start + chunk), deadline);
-        if (!done) throw new QueueClosedError('putMany on a closed queue', { items: all.slice(start) });
-      } catch (error) {
-        if (error instanceof QueueClosedError) throw error;
-        if (error instanceof Error && start > 0) Object.assign(error, { items: all.slice(start) });
-        throw error;
-      }
-    }
-  }
-
-  /**
-   * Puts a batch (at most the capacity) all or nothing. True when put, false when the queue is
-   * closed; with `tryOnly`, 'full' instead of waiting.
-   */
-  async #putEncoded(
-    batch: (string | Buffer)[],
-    deadline: Deadline,
-    tryOnly = false,
-  ): Promise<boolean | 'full'> {
-    const first = this.#nextPut;
-    this.#nextPut += batch.length;
-    const ids = new Array<string>(batch.length);
-    for (let i = 0; i < batch.length; i++) ids[i] = `${this.#handle}-${(first + i).toString(36)}`;
-    const entries = packEntries(ids, batch);
-    const waits = !tryOnly && deadline.timeout !== 0;
-    const waiter = waits ? this.#hub.waiter('pw', batch.length) : undefined;
-    let retry = '0';
-    try {
-      for (;;) {
-        const result = (await this.#call(
-          'cvPut',
-          waiter?.entry ?? '',
-          retry,
-          DEDUPE_MS,
-          ids[0],
-          entries,
-        )) as number;
-        if (result === 1 || result === 2) return true;
-        if (result === -1) {
-          this.#closed = true;
-          return false;
-        }
-        if (tryOnly) return 'full';
-        if (waiter === undefined) throw deadline.timeoutError('put');
-        await this.#wait(waiter, deadline, 'put', Number.POSITIVE_INFINITY);
-        retry = '1';
-      }
-    } finally {
-      if (waiter !== undefined) this.#hub.remove(waiter);
-    }
-  }
-
-  /** Waits for a wake token; on timeout or abort withdraws the waiter and throws. */
-  async #wait(waiter: Waiter, deadline: Deadline, what: string, untilLease: number): Promise<void> {
-    const remaining = deadline.remaining();
-    const outcome =
-      remaining === 0
-        ? 'timeout'
-        : await waiter.wait(Math.min(remaining, untilLease, RECHECK_MS), deadline.signal);
-    if (outcome === 'woken') return;
-    if (outcome === 'timeout' && deadline.remaining() > 0) return; // a re-check, not the end
-    await this.#call('cvPass', waiter.list, waiter.entry);
-    if (outcome === 'aborted') throw deadline.signal!.reason;
-    throw deadline.timeoutError(what);
+  putMany(items: Iterable<T>, options?: WaitOptions): Promise<void> {
+    return this.#putter.putMany(items, options);
   }
 
   // ---- getting ----
@@ -479,7 +409,7 @@ export class RedisBuffer<T = unknown> implements AsyncQueue<T> {
       for (;;) {
         if (((await this.#call('cvJoin', waiter?.entry ?? '', retry)) as number) === 1) return;
         if (waiter === undefined) throw deadline.timeoutError('join');
-        await this.#wait(waiter, deadline, 'join', Number.POSITIVE_INFINITY);
+        await this.#wait(waiter, deadline, 'join');
         retry = '1';
       }
     } finally {

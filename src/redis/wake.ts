@@ -6,6 +6,7 @@
 // Invariants: a Waiter is in `#waiters` from before its first script call until it is removed;
 // a token for a waiter that has left is passed on (onStray), never dropped.
 import type { Redis } from 'ioredis';
+import type { Deadline } from '../sync/wait/deadline.js';
 
 export type WaitOutcome = 'woken' | 'timeout' | 'aborted';
 
@@ -113,4 +114,24 @@ export class WakeHub {
     this.#stopped = true;
     this.#blocking?.disconnect();
   }
+}
+
+/**
+ * Waits for a wake token for a put or join; on timeout or abort withdraws the waiter (`withdraw`,
+ * a PASS script call) and then throws. A timeout before the deadline is a re-check, not the end.
+ */
+export async function waitOrWithdraw(
+  waiter: Waiter,
+  deadline: Deadline,
+  what: string,
+  withdraw: () => Promise<unknown>,
+): Promise<void> {
+  const remaining = deadline.remaining();
+  const outcome =
+    remaining === 0 ? 'timeout' : await waiter.wait(Math.min(remaining, RECHECK_MS), deadline.signal);
+  if (outcome === 'woken') return;
+  if (outcome === 'timeout' && deadline.remaining() > 0) return;
+  await withdraw();
+  if (outcome === 'aborted') throw deadline.signal!.reason;
+  throw deadline.timeoutError(what);
 }
