@@ -78,11 +78,11 @@ const rates = [[], []];
 for (let r = 0; r < runs; r++) {
   for (const k of r % 2 ? [1, 0] : [0, 1]) rates[k].push(await once(builds[k]));
 }
-rates.forEach((xs, k) =>
+for (const [k, xs] of rates.entries()) {
   console.log(
     `${'AB'[k]} ${positionals[k]}: median ${median(xs).toFixed(2)} M/s (${xs.map((x) => x.toFixed(2)).join(' ')})`,
-  ),
-);
+  );
+}
 const paired = rates[1].map((b, i) => b / rates[0][i]);
 console.log(
   `B/A: ratio of medians ${(median(rates[1]) / median(rates[0])).toFixed(3)}, median of paired ratios ${median(paired).toFixed(3)}`,
