@@ -56,8 +56,8 @@ import * as layoutWords from './layout.js';
 // Module-local copies of the constants that every claim, publish and free reads. V8 reads an
 // imported binding through its module cell, with a temporal-dead-zone check, at each use, and
 // cannot fold it; a local const is one load. On the one-at-a-time path of putSync/getSync the
-// imported form cost about 13% of a put+get pair's instructions (valgrind, in the notes of issue
-// 10). Each constant is still defined once, where its file says; the hot modules copy it so.
+// imported form cost about 11% of a put+get pair's instructions (valgrind, in the note of issue
+// 10's stop 11). Each constant is still defined once, where its file says; the hot modules copy it.
 const { AT, INTENT, UNTRACKED } = intentWords;
 const { WAITING } = wordWait;
 const { CLOSED_MARK, HEAD, POSITION_MASK, STAMPS, TAIL, TOMBSTONES } = layoutWords;
