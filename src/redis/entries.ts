@@ -63,24 +63,24 @@ function payloadSizes(payloads: readonly (string | Buffer)[]): number[] {
   return sizes;
 }
 
-/** Packs items (ids of at most 255 latin1 characters) into one buffer of entries, attempt 1 each. */
+/**
+ * Packs items (ids of at most 255 latin1 characters) into one buffer of entries, attempt 1 each:
+ * the layout written plainly, for entries with ids of any form (tests, tools). Puts use
+ * packNumbered, the fast form, which its test checks byte for byte against this one.
+ */
 export function packEntries(ids: readonly string[], payloads: readonly (string | Buffer)[]): Buffer {
-  const sizes = payloadSizes(payloads);
-  let total = 0;
-  for (let i = 0; i < payloads.length; i++) total += HEADER + ids[i].length + sizes[i];
-  const out = Buffer.allocUnsafe(total);
-  let at = 0;
+  const parts: Buffer[] = [];
   for (let i = 0; i < payloads.length; i++) {
-    const id = ids[i];
-    writeHeader(out, at, id.length, sizes[i]);
-    at += HEADER;
-    if (id.length > SHORT) out.write(id, at, 'latin1');
-    else for (let k = 0; k < id.length; k++) out[at + k] = id.charCodeAt(k); // latin1: the low byte
-    at += id.length;
-    writePayload(out, at, payloads[i], sizes[i]);
-    at += sizes[i];
+    const id = Buffer.from(ids[i], 'latin1');
+    const payload =
+      typeof payloads[i] === 'string' ? Buffer.from(payloads[i] as string) : (payloads[i] as Buffer);
+    const header = Buffer.alloc(HEADER);
+    header.writeUInt32BE(HEADER - 4 + id.length + payload.length, 0);
+    header.writeUInt32BE(1, 4);
+    header[8] = id.length;
+    parts.push(header, id, payload);
   }
-  return out;
+  return Buffer.concat(parts);
 }
 
 /** How many base-36 digits a non-negative integer has. */
