@@ -1,9 +1,10 @@
-// A/B of two builds of conveyor on the one-at-a-time path between two workers: a producer
-// putSyncs ints, a consumer getSyncs them (capacity 1024), runs alternating between the builds,
+// A/B of two builds of conveyor between two workers: a producer putSyncs ints, a consumer
+// getSyncs them (capacity 1024), or in typed batches with --batch K (putManySync of an Int32Array
+// of K, getManySync(K, { into })), runs alternating between the builds,
 // fresh workers each run, both builds loaded in this one process. Prints each build's rates, the
 // ratio of medians and the median of paired ratios. Used for issue 10's speed bound against the
 // code before the split (build the old commit in a worktree first).
-//   node bench/ab-builds.js OLD/dist/index.js NEW/dist/index.js [--items N] [--runs R] [--literal] [--steady]
+//   node bench/ab-builds.js OLD/dist/index.js NEW/dist/index.js [--items N] [--runs R] [--literal] [--steady] [--batch K]
 // --literal passes a { timeout: 60000 } literal on every call (as `npm run bench` does); --steady
 // times only the second half of each run, past V8's warm-up.
 
@@ -18,6 +19,7 @@ const { values: args, positionals } = parseArgs({
     runs: { type: 'string', default: '30' },
     literal: { type: 'boolean', default: false },
     steady: { type: 'boolean', default: false },
+    batch: { type: 'string', default: '0' },
   },
 });
 if (positionals.length !== 2)
@@ -25,6 +27,9 @@ if (positionals.length !== 2)
 const builds = positionals.map((path) => pathToFileURL(path).href);
 const items = Number(args.items);
 const runs = Number(args.runs);
+const batch = Number(args.batch);
+if (!Number.isInteger(batch) || batch < 0 || batch > 1024 || (batch > 0 && items % batch !== 0))
+  throw new RangeError(`--batch must be an integer in [0, 1024] that divides --items, got ${args.batch}`);
 
 const PEER = `
 const { workerData: job, parentPort } = require('node:worker_threads');
@@ -33,10 +38,28 @@ import(job.build).then(({ BoundedBuffer }) => {
   const half = job.n >> 1;
   let sum = 0;
   let start = performance.now();
-  for (let i = 0; i < job.n; i++) {
-    if (job.steady && i === half) start = performance.now();
-    if (job.role === 'producer') job.literal ? buffer.putSync(i, { timeout: 60000 }) : buffer.putSync(i);
-    else sum += job.literal ? buffer.getSync({ timeout: 60000 }) : buffer.getSync();
+  if (job.batch > 0) {
+    const items = new Int32Array(job.batch);
+    const options = { timeout: 60000 };
+    for (let i = 0; i < job.n; i += job.batch) {
+      if (job.steady && i === half) start = performance.now();
+      if (job.role === 'producer') {
+        for (let k = 0; k < job.batch; k++) items[k] = i + k;
+        buffer.putManySync(items, options);
+      } else {
+        for (let got = 0; got < job.batch; ) {
+          const n = buffer.getManySync(job.batch - got, { into: items.subarray(got), ...options });
+          got += n;
+        }
+        for (let k = 0; k < job.batch; k++) sum += items[k];
+      }
+    }
+  } else {
+    for (let i = 0; i < job.n; i++) {
+      if (job.steady && i === half) start = performance.now();
+      if (job.role === 'producer') job.literal ? buffer.putSync(i, { timeout: 60000 }) : buffer.putSync(i);
+      else sum += job.literal ? buffer.getSync({ timeout: 60000 }) : buffer.getSync();
+    }
   }
   parentPort.postMessage({ ms: performance.now() - start, sum });
 });`;
@@ -54,6 +77,7 @@ async function once(build) {
         n: items,
         literal: args.literal,
         steady: args.steady,
+        batch,
       };
       const worker = new Worker(PEER, { eval: true, workerData: job });
       worker.once('message', (result) => {

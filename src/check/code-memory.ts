@@ -20,9 +20,10 @@
 // memory, so the code that runs in production has none):
 //   hideWaitingBit     an exchange on a futex word returns the old value without bit 31 (WAITING):
 //                      the thread that changes a word never sees that someone sleeps on it
-//   writeAfterPublish  a slot write takes effect only after the thread's next write to a word (a
-//                      store, exchange or compare-and-swap), the one that publishes it: as if the
-//                      code published before writing the item
+//   writeAfterPublish  a slot write takes effect only after the thread's next atomic write to a
+//                      word (Atomics.store, exchange or compare-and-swap; not a plain store, which
+//                      publishes nothing), the one that publishes it: as if the code published
+//                      before writing the item
 
 import { WAITING } from '../sync/wait/word.js';
 import { ModelError } from './errors.js';
@@ -88,7 +89,7 @@ export class CodeMemory {
     this.#slotBuffer = slotBuffer;
     this.#faults = faults;
     this.words = this.#proxy(new Int32Array(words.length), 'word', (index, value) =>
-      value === undefined ? this.#word(Kind.Read, index, 0, 0) : this.#word(Kind.Write, index, value, 0),
+      value === undefined ? this.#word(Kind.Read, index, 0, 0) : this.#plainWrite(index, value),
     );
     this.slots = this.#proxy(new Int32Array(slotCount), 'slot', (index, value) =>
       value === undefined ? this.#slot(Kind.Take, index, 0) : this.#slot(Kind.Put, index, value),
@@ -243,6 +244,16 @@ export class CodeMemory {
       default:
         return this.#access(kind, ref, a, b);
     }
+  }
+
+  /**
+   * A plain write of a word (an element assignment): a step like Atomics.store, but it publishes
+   * nothing (JavaScript orders a plain store for another thread only through a later atomic
+   * write), so held-back slot writes (writeAfterPublish) stay held back.
+   */
+  #plainWrite(index: number, value: number): number {
+    this.#access(Kind.Write, this.#ref(index), value, 0);
+    return value;
   }
 
   #slot(kind: Kind, index: number, item: number): number {

@@ -41,6 +41,7 @@ import {
   layoutOf,
   PRODUCER_OWNER,
   PRODUCER_SLEEPS,
+  runEndsAt,
   STAMPS,
   TAIL,
   TOMBSTONES,
@@ -74,7 +75,7 @@ export const CONVEYOR_BUFFER_VARIANTS: Readonly<Record<ConveyorBufferVariant, st
   'conveyor-buffer':
     "conveyor's BoundedBuffer, its own code: Vyukov stamps, CAS claims, futex sleep on a WAITING bit (holds)",
   'conveyor-buffer-batches':
-    'the same code through putManySync and getManySync: batch claims, publish last to first (holds)',
+    'the same code through putManySync and getManySync: batch claims, one exchange per run, run ends (holds)',
   'conveyor-buffer-no-mark':
     'BoundedBuffer whose changers never see the WAITING bit, so never notify: a wake-up is lost',
   'conveyor-buffer-publish-first': 'BoundedBuffer whose slot writes land after the stamp that publishes them',
@@ -148,8 +149,12 @@ function wordMap(capacity: number, lane: boolean): WordMap {
         ],
   );
   const stamp = (index: number) => !lane && index >= STAMPS && index < STAMPS + capacity;
+  const runEnds = runEndsAt(capacity);
+  const runEnd = (index: number) => !lane && index >= runEnds && index < runEnds + capacity;
   return {
-    ref: (index) => names.get(index) ?? (stamp(index) ? ['stamp', index - STAMPS] : undefined),
+    ref: (index) =>
+      names.get(index) ??
+      (stamp(index) ? ['stamp', index - STAMPS] : runEnd(index) ? ['runEnd', index - runEnds] : undefined),
     futex: (index) => stamp(index) || (lane && (index === CONSUMER_SLEEPS || index === PRODUCER_SLEEPS)),
   };
 }
@@ -258,7 +263,10 @@ export function conveyorBufferModel(variant: ConveyorBufferVariant, params: Mode
     const ref = map.ref(index);
     if (typeof ref === 'string') words[ref] = initial[index];
   }
-  if (!lane) words.stamp = Array.from(initial.subarray(STAMPS, STAMPS + capacity));
+  if (!lane) {
+    words.stamp = Array.from(initial.subarray(STAMPS, STAMPS + capacity));
+    words.runEnd = Array.from(initial.subarray(runEndsAt(capacity), runEndsAt(capacity) + capacity));
+  }
 
   // Between two calls a thread's future depends only on which call is next and on its view's
   // guesses (Ring.guesses; the transfer and the sleeper keep nothing between calls, and the

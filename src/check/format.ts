@@ -5,10 +5,13 @@ import type { MemorySnapshot } from './machine.js';
 import type { Model, ModelParams } from './model.js';
 
 const WAITING_BIT = 1 << 31;
+const RUN_BIT = 1 << 30;
 
 function word(value: number): string {
-  // Bit 31 is a flag in the models that use it (conveyor's WAITING bit): show it apart.
-  return (value & WAITING_BIT) !== 0 ? `${value & 0x7fffffff}+W` : String(value);
+  // Bits 31 and 30 are flags in the models that use them (a stamp's WAITING bit and RUN mark):
+  // show them apart.
+  const flags = `${(value & RUN_BIT) !== 0 ? '+R' : ''}${(value & WAITING_BIT) !== 0 ? '+W' : ''}`;
+  return flags === '' ? String(value) : `${value & 0x3fffffff}${flags}`;
 }
 
 /** `empty=1 full=0 mutex=p1 in=1 out=0 buffer=[p1#1 ·]` */

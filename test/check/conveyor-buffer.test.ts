@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { explore, replay } from '../../src/check/explore.js';
 import { buildModel } from '../../src/check/models.js';
 import { Lane } from '../../src/queue/bounded-buffer/lane.js';
-import { STAMPS } from '../../src/queue/bounded-buffer/layout.js';
+import { POSITION_MASK, RUN_MARK, runEndsAt, STAMPS } from '../../src/queue/bounded-buffer/layout.js';
 import { Ring } from '../../src/queue/bounded-buffer/ring.js';
 import { Transfer } from '../../src/queue/bounded-buffer/transfer.js';
 import { Sleeper } from '../../src/sync/wait/word.js';
@@ -30,14 +30,78 @@ describe("conveyor check's model of BoundedBuffer, which runs BoundedBuffer's ow
     });
   }
 
-  it('holds for putManySync and getManySync: batch claims, published last to first', () => {
+  it('holds for putManySync and getManySync: batch claims, one exchange per run, claims that skip by run ends', () => {
     for (const params of [
       { producers: 1, consumers: 1, capacity: 2, items: 3 }, // chunks of 2, then 1
       { producers: 1, consumers: 2, capacity: 2, items: 2 }, // consumers race for HEAD
+      { producers: 2, consumers: 1, capacity: 2, items: 1 }, // runs of one from two producers, got together
     ]) {
       const verdict = explore(buildModel('conveyor-buffer-batches', params));
       expect(verdict.status, JSON.stringify(params)).toBe('holds');
     }
+    // Producers racing for TAIL with runs of two, and consumers that take part of a run (shares 3
+    // and 2): whole, these run past a few million states; within 2 preemptions they take seconds.
+    for (const params of [
+      { producers: 2, consumers: 1, capacity: 2, items: 2 },
+      { producers: 1, consumers: 2, capacity: 2, items: 5 },
+    ]) {
+      const verdict = explore(buildModel('conveyor-buffer-batches', params), { maxPreemptions: 2 });
+      expect(verdict.status, JSON.stringify(params)).toBe('holds');
+    }
+  });
+
+  // Ring.publishRun and Ring.freeRun, changed for one test each (variants of the real methods, run
+  // by the model's own code): the order they write in is what makes one exchange per run enough.
+  /** Positions first, first + 1, …, n of them. */
+  const positions = (ring: Ring, first: number, n: number) =>
+    Array.from({ length: n }, (_, k) => ring.advance(first, k));
+  const stamp = (ring: Ring, position: number) => STAMPS + (position & (ring.oneLap - 1));
+  const runEnd = (ring: Ring, position: number) => runEndsAt(ring.capacity) + (position & (ring.oneLap - 1));
+
+  it('sees a change to publishRun: a run end one past the run makes a get claim an item not put yet', () => {
+    vi.spyOn(Ring.prototype, 'publishRun').mockImplementation(function (
+      this: Ring,
+      first: number,
+      n: number,
+    ) {
+      if (n === 1) return this.publishAt(first);
+      const run = positions(this, first, n);
+      for (const p of run) this.i32[runEnd(this, p)] = this.advance(first, n + 1); // one too far
+      for (const p of run.slice(1)) this.i32[stamp(this, p)] = (p + 1) | RUN_MARK;
+      this.setStamp(stamp(this, first), (first + 1) | RUN_MARK);
+    });
+    const params = { producers: 2, consumers: 1, capacity: 3, items: 2 };
+    const verdict = explore(buildModel('conveyor-buffer-batches', params), { maxPreemptions: 2 });
+    expect(verdict.violation?.kind).toBe('underflow'); // the get trusted the run end, and took slot 2 empty
+  });
+
+  it('sees a change to publishRun: the first stamp exchanged before the rest loses a wake-up', () => {
+    vi.spyOn(Ring.prototype, 'publishRun').mockImplementation(function (
+      this: Ring,
+      first: number,
+      n: number,
+    ) {
+      const run = positions(this, first, n);
+      for (const p of run) this.i32[runEnd(this, p)] = this.advance(first, n);
+      this.setStamp(stamp(this, first), (first + 1) | RUN_MARK);
+      for (const p of run.slice(1)) this.i32[stamp(this, p)] = (p + 1) | RUN_MARK; // over a sleeper's WAITING bit
+    });
+    const params = { producers: 1, consumers: 2, capacity: 2, items: 2 };
+    const verdict = explore(buildModel('conveyor-buffer-batches', params));
+    expect(verdict.violation?.kind).toBe('deadlock');
+  });
+
+  it('sees a change to freeRun: the first stamp freed before the rest leaves a stale stamp that strands a get', () => {
+    vi.spyOn(Ring.prototype, 'freeRun').mockImplementation(function (this: Ring, first: number, n: number) {
+      const next = (first + this.oneLap) & POSITION_MASK;
+      const run = positions(this, next, n);
+      for (const p of run) this.i32[runEnd(this, p)] = this.advance(next, n);
+      this.setStamp(stamp(this, next), next | RUN_MARK);
+      for (const p of run.slice(1)) this.i32[stamp(this, p)] = p | RUN_MARK; // may land on a put already published there
+    });
+    const params = { producers: 1, consumers: 2, capacity: 2, items: 5 };
+    const verdict = explore(buildModel('conveyor-buffer-batches', params), { maxPreemptions: 2 });
+    expect(verdict.violation?.kind).toBe('deadlock');
   });
 
   it('holds with close() racing the puts and gets: a refused put is never delivered, every other item once', () => {

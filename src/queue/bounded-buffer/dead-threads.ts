@@ -159,8 +159,9 @@ function rollBack(ring: Ring, position: number, n: number): boolean {
   const mask = ring.oneLap - 1;
   const tail = Atomics.load(i32, TAIL);
   if ((tail & POSITION_MASK) !== ring.advance(position, n)) return false;
-  // A batch publishes last to first: unpublish what it had published (no getter can reach those
-  // before `position`), so each slot is free for its position again. Harmless if the CAS fails.
+  // A batch publishes its first stamp last: unpublish what it had published of the rest (no getter
+  // can reach those before `position`), so each slot is free for its position again (without the
+  // RUN mark: a put looks at them one by one). Harmless if the CAS fails.
   let p = position;
   for (let k = 0; k < n; k++) {
     const at = STAMPS + (p & mask);

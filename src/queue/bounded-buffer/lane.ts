@@ -21,7 +21,7 @@
 // after close() (after a getter was told "closed and drained"); the swap costs what a store does
 // (V8 emits a locked instruction for Atomics.store too) and there is nobody to race with.
 //
-// Positions are ring.ts's (lap * ONE_LAP + index, in 31 bits), so size, closed, drained and the
+// Positions are ring.ts's (lap * ONE_LAP + index, in 30 bits), so size, closed, drained and the
 // task count (tasks.ts) read a lane's TAIL and HEAD exactly as a ring's.
 //
 // Sleeping (sync/wait/word.ts's Sleeper, futex style): a side that must wait sleeps on its own

@@ -11,6 +11,7 @@
 //   word 56       TOMBSTONES                         see dead-threads.ts
 //   words 64..    the intents table (sync/intents.ts), one 64-byte line per entry
 //   STAMPS..      one stamp per slot                 see ring.ts
+//   RUN_ENDS..    one run end per slot (capacity words after the stamps)   see ring.ts
 //   dataOffset..  the slots' bytes, `stride` bytes a slot (codec.ts), 64-byte aligned
 
 import { PlatformError } from '../../errors.js';
@@ -59,10 +60,22 @@ export const INTENTS_AT = 64;
  * next exchange, or by close.
  */
 export const STAMPS = INTENTS_AT + INTENTS_WORDS;
+/**
+ * runEnd[i] at runEndsAt(capacity) + i: where the run of positions that slot i's current position
+ * belongs to ends, when stamp[i] has the RUN_MARK (it lets a claim skip the rest of the run's
+ * stamps; ring.ts). Plain words, written by the thread that writes stamp[i] with the RUN_MARK,
+ * before it writes it.
+ */
+export function runEndsAt(capacity: number): number {
+  return STAMPS + capacity;
+}
 
-/** Bit 31 of TAIL: the buffer is closed. Positions use the other 31 bits. */
+/** Bit 31 of TAIL: the buffer is closed. (Bit 31 of a stamp is its WAITING bit: sync/wait/word.ts.) */
 export const CLOSED_MARK = 1 << 31;
-export const POSITION_MASK = 0x7fffffff;
+/** Bit 30 of a stamp: its position is one of a run of several, and runEnd says where it ends (ring.ts). */
+export const RUN_MARK = 1 << 30;
+/** Positions use the low 30 bits (of TAIL, HEAD and stamps), and wrap at 2^30. */
+export const POSITION_MASK = 0x3fffffff;
 
 /** The numbers that fix a buffer's memory, recorded in its first words. */
 export interface Layout {
@@ -87,7 +100,7 @@ export function layoutOf(
 ): Layout {
   const fixed = fixedSlotBytes(codecName);
   const stride = fixed ?? (4 + slotBytes + 7) & ~7; // length word + payload, 8-aligned
-  const dataOffset = ((STAMPS + capacity) * 4 + 63) & ~63;
+  const dataOffset = ((runEndsAt(capacity) + capacity) * 4 + 63) & ~63;
   let oneLap = 1;
   while (oneLap <= capacity) oneLap *= 2;
   return {

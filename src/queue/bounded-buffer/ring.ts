@@ -14,15 +14,31 @@
 //
 // A put finding its slot still filled from the last lap sees the buffer full; a get finding its
 // slot not yet filled sees it empty. Either sleeps on that very stamp (sleep.ts): it sets the
-// stamp's WAITING bit, re-checks, then waits on the marked value. Whoever changes a stamp does so
-// with `Atomics.exchange`, and notifies only when the old value carried the bit, so the common path
-// never pays for a notify. Batches claim several consecutive positions in one CAS, after checking
-// each of their stamps.
+// stamp's WAITING bit, re-checks, then waits on the marked value. Whoever changes a stamp that may
+// have a sleeper does so with `Atomics.exchange`, and notifies only when the old value carried the
+// bit, so the common path never pays for a notify.
+//
+// Batches pay per batch, not per item. A batch claims k consecutive positions in one CAS; the
+// positions one claim took are a *run*. It publishes (or frees) its run with one exchange: it
+// writes every stamp but the first with a plain store, then exchanges the first. A run's first
+// stamp is the only one of its stamps anyone can sleep on while the run is being published or
+// freed (a getter sleeps only at HEAD, which cannot pass an unpublished first; a putter sleeps on
+// the first stamp in its window that is not free, and a run being freed is freed first-last, so a
+// putter scanning from TAIL meets its first before any of the rest), so the plain stores lose no
+// wake-up; the explorer catches either order reversed (test/check/conveyor-buffer.test.ts). And
+// the claims skip a run's stamps: a run of several marks each of its stamps with the RUN mark and
+// writes beside each a plain word, runEnd, that says where the run ends. A claim that finds
+// position p filled (or free) with the mark reads runEnd there and counts the whole rest of the
+// run without loading its stamps: one Atomics.load per run, not per item. (Single puts and gets
+// write no mark and no runEnd, so they pay nothing for this; a runEnd is read only under its
+// stamp's mark, so it is never a stale one from an earlier lap.) In JavaScript every Atomics
+// call on these paths is a call into a V8 builtin (on Node 20 as on 24), a third of a
+// transfer's time, so this is where batches gain.
 //
 // A position packs a lap and an index: position = lap * ONE_LAP + index, with ONE_LAP the power
-// of two above capacity. Positions live in 31 bits and wrap at 2^31, which ONE_LAP divides, so
+// of two above capacity. Positions live in 30 bits and wrap at 2^30, which ONE_LAP divides, so
 // every test is an equality and wrap-around is harmless. Bit 31 of TAIL is the CLOSED mark; bit
-// 31 of a stamp is its WAITING bit.
+// 31 of a stamp is its WAITING bit, bit 30 its RUN mark.
 //
 // Fairness: none between a batch and single calls. A putMany of n items claims its n positions in
 // one CAS once all n slots are free; single puts claim one free slot at a time, so a stream of
@@ -33,13 +49,22 @@
 // Invariants (lock free):
 //   HEAD <= TAIL <= HEAD + capacity                    (in sequence order)
 //   positions in [HEAD, TAIL) are claimed by puts; each is got exactly once, in position order
-//   stamp[i] === p           ⇔ slot i is free for the put at position p      (ignoring WAITING)
+//   stamp[i] === p           ⇔ slot i is free for the put at position p      (ignoring WAITING, RUN)
 //   stamp[i] === p + 1       ⇔ slot i holds the item put at position p, not yet claimed or read
 //   WAITING set on stamp[i]  ⇐ some thread sleeps (or is about to) on stamp[i]
+//   stamp[i] filled (free) for p with the RUN mark ⇒ runEnd[i] is the end of the run of filled
+//                            (free) positions that p was published (freed) in: every position
+//                            from p to it is filled (free) too, or claimed since by a later claim
+//   a run's first stamp is written last, with an exchange; its other stamps before, plainly
 //   TAIL has the CLOSED mark ⇒ no put claims a position any more (claims CAS against the mark)
 //   a get reports "closed and drained" only when TAIL is marked and HEAD === TAIL without the mark
-// Memory: writing an item happens-before the store that publishes its stamp, which happens-before
-// the get that reads that stamp and then the item (all stamp accesses are Atomics).
+// Memory: writing an item, its stamp and its runEnd happen-before the exchange of its run's first
+// stamp, which happens-before the get that loads that stamp (Atomics both). A get that claims a
+// position inside a run whose first it did not load is ordered after that first by HEAD: the get
+// that claimed the first loaded it, then moved HEAD with a CAS, and every later claimer reads HEAD
+// (a load or a CAS) before it reads the stamps past it. The same holds for frees, puts and TAIL.
+// A claim that reads stamps or run ends from a stale guess of HEAD (TAIL) may read old values;
+// its CAS from that guess then fails, and it discards what it read.
 //
 // Each claiming CAS is preceded by a record in this thread's intents entry (sync/intents.ts), so
 // that recover() can tell whether a dead thread's claim went through (dead-threads.ts).
@@ -60,7 +85,7 @@ import * as layoutWords from './layout.js';
 // 10's stop 11). Each constant is still defined once, where its file says; the hot modules copy it.
 const { AT, INTENT, UNTRACKED } = intentWords;
 const { WAITING } = wordWait;
-const { CLOSED_MARK, HEAD, POSITION_MASK, STAMPS, TAIL, TOMBSTONES } = layoutWords;
+const { CLOSED_MARK, HEAD, POSITION_MASK, RUN_MARK, STAMPS, TAIL, TOMBSTONES } = layoutWords;
 
 /** A claim's answer besides a position (positions are never negative): nothing claimed now. */
 export const NONE = -1;
@@ -72,9 +97,11 @@ export class Ring {
   readonly i32: Int32Array;
   readonly capacity: number;
   readonly oneLap: number;
-  /** Positions in one period of 2^31: laps × capacity. Sequence numbers count modulo it. */
+  /** Positions in one period of 2^30: laps × capacity. Sequence numbers count modulo it. */
   readonly period: number;
   readonly intents: IntentsTable;
+  /** Word index of runEnd[0]. */
+  readonly #runEnds: number;
   // This thread's guesses: the first CAS tries them without a load.
   #tailGuess = 0;
   #headGuess = 0;
@@ -94,6 +121,7 @@ export class Ring {
     this.oneLap = layout.oneLap;
     this.period = ((POSITION_MASK + 1) / layout.oneLap) * layout.capacity;
     this.intents = intents;
+    this.#runEnds = layoutWords.runEndsAt(layout.capacity);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -123,6 +151,17 @@ export class Ring {
   distance(from: number, to: number): number {
     const period = this.period;
     return (((to - from) % period) + period) % period;
+  }
+
+  /**
+   * How many positions from `position` to count as one run: up to `most`, the positions before
+   * `end` (the runEnd read at `position`), or 1 if `end` is not a run end ahead of `position`
+   * (read from a stale guess: the claim's CAS will fail).
+   */
+  #runLength(position: number, end: number, most: number): number {
+    const ahead = this.distance(this.sequence(position), this.sequence(end));
+    if (ahead < 1 || ahead > this.capacity) return 1;
+    return Math.min(ahead, most);
   }
 
   /** Items put (or being put) and not yet got: a snapshot. */
@@ -170,18 +209,25 @@ export class Ring {
   claimPut(n: number, patience: number, attempt: Attempt | undefined): number {
     const i32 = this.i32;
     const mask = this.oneLap - 1;
+    const runEnds = this.#runEnds;
     let tail = this.#tailGuess;
     let waitingSince = 0;
     for (;;) {
       if ((tail & CLOSED_MARK) !== 0) return CLOSED;
       let position = tail;
       let k = 0;
-      for (; k < n; k++) {
+      while (k < n) {
         const at = STAMPS + (position & mask);
         const stamp = Atomics.load(i32, at);
         const value = stamp & POSITION_MASK;
         if (value === position) {
-          position = this.advance(position, 1);
+          // Free, and so is the rest of the run it was freed in, if it was freed in one.
+          const run =
+            (stamp & RUN_MARK) !== 0 && n - k > 1
+              ? this.#runLength(position, i32[runEnds + (position & mask)], n - k)
+              : 1;
+          k += run;
+          position = this.advance(position, run);
           continue;
         }
         if (tail !== Atomics.load(i32, TAIL)) break; // TAIL moved on (or our guess was stale): look again
@@ -235,6 +281,7 @@ export class Ring {
   claimGet(max: number, patience: number, attempt: Attempt | undefined): number {
     const i32 = this.i32;
     const mask = this.oneLap - 1;
+    const runEnds = this.#runEnds;
     let head = this.#headGuess;
     let waitingSince = 0;
     for (;;) {
@@ -244,8 +291,13 @@ export class Ring {
       while (n < max) {
         stamp = Atomics.load(i32, STAMPS + (position & mask));
         if ((stamp & POSITION_MASK) !== position + 1) break;
-        n++;
-        position = this.advance(position, 1);
+        // Filled, and so is the rest of the run it was published in, if it was published in one.
+        const run =
+          (stamp & RUN_MARK) !== 0 && max - n > 1
+            ? this.#runLength(position, i32[runEnds + (position & mask)], max - n)
+            : 1;
+        n += run;
+        position = this.advance(position, run);
       }
       if (n > 0) {
         this.#intend(-n, head);
@@ -323,25 +375,53 @@ export class Ring {
   }
 
   /**
-   * Publishes n written positions that end at `last`, last to first: a getter at the first
-   * position sees the whole batch appear at once (and only that last store may have a sleeper to
-   * notify), instead of waking for every item.
+   * Publishes the n written positions from `first`, one claim's run, with one exchange: their run
+   * ends and every stamp but the first with plain stores, then the first stamp (see the top).
    */
-  publishBack(last: number, n: number): void {
-    let p = last;
-    for (let k = n - 1; k >= 0; k--) {
-      this.publishAt(p); // publish this item to getters
-      p = this.previous(p);
+  publishRun(first: number, n: number): void {
+    if (n === 1) {
+      this.publishAt(first); // a run of one: no RUN mark, no run end
+      return;
     }
+    const i32 = this.i32;
+    const mask = this.oneLap - 1;
+    const end = this.advance(first, n);
+    const runEnds = this.#runEnds;
+    const capacity = this.capacity;
+    let p = first;
+    for (let k = 0; k < n; k++) {
+      const slot = p & mask;
+      i32[runEnds + slot] = end;
+      if (k > 0) i32[STAMPS + slot] = (p + 1) | RUN_MARK; // published by the exchange of the first, below
+      p = slot + 1 < capacity ? p + 1 : ((p & ~mask) + mask + 1) & POSITION_MASK;
+    }
+    this.setStamp(STAMPS + (first & mask), (first + 1) | RUN_MARK); // publish the run to getters
   }
 
-  /** Frees n taken positions that end at `last`, last to first (for the reason publishBack gives). */
-  freeBack(last: number, n: number): void {
-    let p = last;
-    for (let k = n - 1; k >= 0; k--) {
-      this.freeAt(p); // publish: free for the next lap
-      p = this.previous(p);
+  /**
+   * Frees the n taken positions from `first`, one claim's run, for the puts one lap later, with
+   * one exchange: as publishRun, the first stamp last.
+   */
+  freeRun(first: number, n: number): void {
+    if (n === 1) {
+      this.freeAt(first); // a run of one: no RUN mark, no run end
+      return;
     }
+    const i32 = this.i32;
+    const mask = this.oneLap - 1;
+    const oneLap = this.oneLap;
+    const next = (first + oneLap) & POSITION_MASK;
+    const end = this.advance(next, n);
+    const runEnds = this.#runEnds;
+    const capacity = this.capacity;
+    let p = next;
+    for (let k = 0; k < n; k++) {
+      const slot = p & mask;
+      i32[runEnds + slot] = end;
+      if (k > 0) i32[STAMPS + slot] = p | RUN_MARK; // published by the exchange of the first, below
+      p = slot + 1 < capacity ? p + 1 : ((p & ~mask) + oneLap) & POSITION_MASK;
+    }
+    this.setStamp(STAMPS + (next & mask), next | RUN_MARK); // publish: the run is free for the next lap
   }
 
   /** Marks TAIL closed: no put claims a position after this. */
@@ -355,7 +435,7 @@ export class Ring {
     for (let at = STAMPS; at < STAMPS + this.capacity; at++) {
       const stamp = Atomics.load(i32, at);
       if ((stamp & WAITING) === 0) continue;
-      Atomics.compareExchange(i32, at, stamp, stamp & POSITION_MASK); // if it changed, the changer notified
+      Atomics.compareExchange(i32, at, stamp, stamp & ~WAITING); // if it changed, the changer notified
       Atomics.notify(i32, at);
     }
   }

@@ -66,7 +66,7 @@ export class Transfer<T> {
 
   /**
    * As putOne, for the n prepared items from `from`: all claimed and published, or none. Writes
-   * them all, then publishes their stamps last to first (Ring.publishBack).
+   * them all, then publishes them as one run (Ring.publishRun).
    */
   putChunk(
     prepared: unknown[],
@@ -88,7 +88,7 @@ export class Transfer<T> {
       else this.#codec.write(slot, prepared[from + k]);
       if (k + 1 < n) p = slot + 1 < capacity ? p + 1 : ((p & ~mask) + mask + 1) & POSITION_MASK;
     }
-    ring.publishBack(p, n);
+    ring.publishRun(position, n); // publish the batch to getters
     return position;
   }
 
@@ -136,7 +136,7 @@ export class Transfer<T> {
       taken.push(view !== undefined ? view[slot] : this.#codec.take(slot));
       if (k + 1 < n) p = slot + 1 < capacity ? p + 1 : ((p & ~mask) + oneLap) & POSITION_MASK;
     }
-    ring.freeBack(p, n); // last to first, for the reason publishBack gives
+    ring.freeRun(position, n); // publish: free for the next lap
     return taken;
   }
 

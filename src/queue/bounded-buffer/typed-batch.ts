@@ -30,8 +30,8 @@ export class TypedBatch {
   }
 
   /**
-   * Claims n slots at TAIL in one CAS, copies items[from, from + n) in, and publishes them last to
-   * first: the first position, CLOSED, or NOT_YET (not all n slots are free; `attempt` says where
+   * Claims n slots at TAIL in one CAS, copies items[from, from + n) in, and publishes them as one
+   * run: the first position, CLOSED, or NOT_YET (not all n slots are free; `attempt` says where
    * to sleep).
    */
   putChunk(
@@ -49,13 +49,13 @@ export class TypedBatch {
     const view = this.#view;
     view.set(items.subarray(from, from + first), slot);
     if (first < n) view.set(items.subarray(from + first, from + n), 0);
-    ring.publishBack(ring.advance(position, n - 1), n); // publish the batch to getters
+    ring.publishRun(position, n); // publish the batch to getters
     return position;
   }
 
   /**
    * Claims up to `max` filled slots at HEAD in one CAS, copies them into into[offset…] and frees
-   * them last to first: how many, DRAINED (closed and every item got), or NOT_YET (empty).
+   * them as one run: how many, DRAINED (closed and every item got), or NOT_YET (empty).
    */
   get(
     into: TypedItems,
@@ -72,7 +72,7 @@ export class TypedBatch {
     const view = this.#view;
     into.set(view.subarray(slot, slot + first), offset);
     if (first < n) into.set(view.subarray(0, n - first), offset + first);
-    ring.freeBack(ring.advance(position, n - 1), n); // publish: free for the next lap
+    ring.freeRun(position, n); // publish: free for the next lap
     return n;
   }
 }

@@ -67,7 +67,8 @@ describe('BoundedBuffer when a thread dies mid-call', () => {
 
   it('drops the whole batch of a putMany that died while publishing it, though its last items were published', async () => {
     const buffer = new BoundedBuffer<number>({ capacity: 4 });
-    // The ghost claimed positions 0..2 and published 2 and 1 (last to first), not 0.
+    // The ghost claimed positions 0..2 and wrote the stamps of 1 and 2, not 0 (a run's first stamp
+    // is written last: it publishes the run).
     const words = ghostIntends(buffer, 3, 0);
     words[TAIL] = 3;
     words[STAMPS + 1] = 2;
@@ -97,13 +98,14 @@ describe('BoundedBuffer when a thread dies mid-call', () => {
     expect(buffer.unfinished).toBe(1); // 1 and 2 were handed back, counted done; 3 is not done yet
   });
 
-  it('hands back only the slots a dying get had not freed yet (it frees last to first)', () => {
+  it("hands back only the slots a dying get had not freed yet (it frees its run's first slot last)", () => {
     const buffer = new BoundedBuffer<number>({ capacity: 4 });
     buffer.putManySync([1, 2, 3]);
     const words = ghostIntends(buffer, -3, 0);
     words[HEAD] = 3;
-    words[STAMPS + 2] = 2 + 8; // it had freed slot 2 for the next lap (item 3 went with it) before it died
-    expect(buffer.recover(GHOST).returned).toEqual([1, 2]);
+    words[STAMPS + 1] = 1 + 8; // it had freed slots 1 and 2 for the next lap (items 2 and 3 went
+    words[STAMPS + 2] = 2 + 8; // with it) before it died, but not slot 0, which goes last
+    expect(buffer.recover(GHOST).returned).toEqual([1]);
     buffer.putManySync([4, 5, 6, 7], { timeout: 0 }); // all four slots are free again
     expect(buffer.getManySync(4, { timeout: 0 })).toEqual([4, 5, 6, 7]);
   });
