@@ -14,7 +14,6 @@ import * as ring from './ring.js';
 
 // Module-local copies of the constants the hot path reads (why: the note atop ring.ts's imports).
 const NOT_YET: typeof outcomes.NOT_YET = outcomes.NOT_YET;
-const { POSITION_MASK } = layoutWords;
 const { CLOSED, NONE } = ring;
 
 /** A get's answer when the buffer is closed and every item has been got. */
@@ -78,15 +77,16 @@ export class Transfer<T> {
     const position = ring.claimPut(n, 0, attempt);
     if (position === NONE) return NOT_YET;
     if (position === CLOSED) return CLOSED;
-    const mask = this.#mask;
-    const capacity = ring.capacity;
+    const slot = position & this.#mask;
+    const first = Math.min(n, ring.capacity - slot); // slots slot.., then 0.. after the wrap
     const view = this.#codec.view;
-    let p = position;
-    for (let k = 0; k < n; k++) {
-      const slot = p & mask;
-      if (view !== undefined) view[slot] = prepared[from + k] as number;
-      else this.#codec.write(slot, prepared[from + k]);
-      if (k + 1 < n) p = slot + 1 < capacity ? p + 1 : ((p & ~mask) + mask + 1) & POSITION_MASK;
+    if (view !== undefined) {
+      for (let k = 0; k < first; k++) view[slot + k] = prepared[from + k] as number;
+      for (let k = first; k < n; k++) view[k - first] = prepared[from + k] as number;
+    } else {
+      const codec = this.#codec;
+      for (let k = 0; k < first; k++) codec.write(slot + k, prepared[from + k]);
+      for (let k = first; k < n; k++) codec.write(k - first, prepared[from + k]);
     }
     ring.publishRun(position, n); // publish the batch to getters
     return position;
@@ -126,15 +126,18 @@ export class Transfer<T> {
    */
   #take(position: number, n: number, taken: unknown[]): unknown[] {
     const ring = this.#ring;
-    const oneLap = ring.oneLap;
-    const mask = this.#mask;
-    const capacity = ring.capacity;
+    const slot = position & this.#mask;
+    const first = Math.min(n, ring.capacity - slot); // slots slot.., then 0.. after the wrap
     const view = this.#codec.view;
-    let p = position;
-    for (let k = 0; k < n; k++) {
-      const slot = p & mask;
-      taken.push(view !== undefined ? view[slot] : this.#codec.take(slot));
-      if (k + 1 < n) p = slot + 1 < capacity ? p + 1 : ((p & ~mask) + oneLap) & POSITION_MASK;
+    if (view !== undefined) {
+      const base = taken.length;
+      taken.length = base + n; // grown once: a push per item grows it step by step (about 3x slower)
+      for (let k = 0; k < first; k++) taken[base + k] = view[slot + k];
+      for (let k = first; k < n; k++) taken[base + k] = view[k - first];
+    } else {
+      const codec = this.#codec;
+      for (let k = 0; k < first; k++) taken.push(codec.take(slot + k));
+      for (let k = first; k < n; k++) taken.push(codec.take(k - first));
     }
     ring.freeRun(position, n); // publish: free for the next lap
     return taken;
