@@ -178,7 +178,7 @@ export const groups = [
   },
   {
     id: 'threads-batch',
-    title: 'Two workers, int32 items in batches of 1000',
+    title: 'Two workers (N pairs: 2N workers on one buffer), int32 items in batches of 1000',
     unit: 'items/s',
     baseline: 'postMessage, one int per message',
     expect: ints,
@@ -187,6 +187,15 @@ export const groups = [
       'postMessage, arrays of 1000': { run: postMessagePair('array'), items: [500_000, 10_000_000] },
       'conveyor BoundedBuffer putManySync/getManySync': {
         run: bufferCase({ batch: 1000 }),
+        items: [1_000_000, 10_000_000],
+      },
+      // Issue 14's many-to-many row: 1, 2 and 4 producer/consumer pairs sharing one buffer.
+      'conveyor, N=2 pairs on one buffer': {
+        run: bufferCase({ pairs: 2, batch: 1000 }),
+        items: [1_000_000, 10_000_000],
+      },
+      'conveyor, N=4 pairs on one buffer': {
+        run: bufferCase({ pairs: 4, batch: 1000 }),
         items: [1_000_000, 10_000_000],
       },
       'ringbuf.js 0.4, chunks of 1000': { run: ringbufCase(1000), items: [1_000_000, 10_000_000] },
