@@ -3,6 +3,8 @@
 // puts that find one free slot go first, however long the batch has waited.
 import { describe, expect, it } from 'vitest';
 import { BoundedBuffer } from '../../../src/index.js';
+import { HEAD, POSITION_MASK, RUN_MARK, STAMPS, TAIL } from '../../../src/queue/bounded-buffer/layout.js';
+import { prng } from '../../helpers/prng.js';
 
 describe('the ring', () => {
   it('lets a single put overtake a waiting putMany: a batch waits for all its slots at once', async () => {
@@ -34,5 +36,34 @@ describe('the ring', () => {
     expect(got).toEqual(
       Array.from({ length: 50 }, (_, r) => [r * 10, r * 10 + 1, r * 10 + 2, r * 10 + 3]).flat(),
     );
+  });
+
+  it('moves runs and single items in order across the wrap of positions at 2^30', () => {
+    // A buffer as it is after about 2^30 positions: three laps before the wrap (capacity 3, so a
+    // lap is 4 positions), every slot free for its position of that lap.
+    const buffer = new BoundedBuffer({ capacity: 3 });
+    const words = new Int32Array(buffer.handle.memory);
+    const start = POSITION_MASK + 1 - 3 * 4;
+    words[TAIL] = start;
+    words[HEAD] = start;
+    for (let i = 0; i < 3; i++) words[STAMPS + i] = start + i;
+    const random = prng(14);
+    const put: number[] = [];
+    const got: number[] = [];
+    let runs = 0;
+    for (let next = 0; next < 300; ) {
+      const n = 1 + Math.floor(random() * (3 - buffer.size));
+      const items = Array.from({ length: n }, (_, k) => next + k);
+      buffer.putManySync(items, { timeout: 0 });
+      put.push(...items);
+      next += n;
+      for (let i = 0; i < 3; i++) if ((words[STAMPS + i] & RUN_MARK) !== 0) runs++;
+      if (buffer.size === 3 || random() < 0.7)
+        got.push(...buffer.getManySync(1 + Math.floor(random() * 3), { timeout: 0 }));
+    }
+    got.push(...buffer.getManySync(3, { timeout: 0 }));
+    expect(got).toEqual(put); // in order, each once
+    expect(words[TAIL] & POSITION_MASK).toBeLessThan(start); // TAIL went past the wrap
+    expect(runs).toBeGreaterThan(50); // runs of several were published (and freed) on the way
   });
 });
