@@ -8,7 +8,6 @@ import * as outcomes from '../../sync/wait/outcomes.js';
 import { Attempt } from '../../sync/wait/word.js';
 import type { SlotCodec } from '../codec.js';
 import { withEncoded, withItems } from './failures.js';
-import * as layoutWords from './layout.js';
 import type { Ring } from './ring.js';
 import * as ring from './ring.js';
 
