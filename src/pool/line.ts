@@ -136,7 +136,11 @@ export class Line {
       // As many as there is room for, in one putMany: one wake-up of a worker per batch, not per task.
       const room = this.queue - this.tasks.size;
       if (room <= 0) {
-        this.#waitForRoom(head);
+        // The put that waits for room needs a ticket too. With none free (every ticket is in the
+        // queue, running, or a result not read back yet), reading results back frees one, and
+        // pumps again.
+        if (this.free.length === 0) this.#host.collect();
+        else this.#waitForRoom(head);
         break;
       }
       let next = this.waitingHead;

@@ -3,6 +3,10 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { BoundedBuffer } from '../../src/index.js';
+import { Entry } from '../../src/pool/entry.js';
+import { Line } from '../../src/pool/line.js';
+import { bindCodec } from '../../src/queue/codec.js';
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/fresh-pools.mjs', import.meta.url));
 
@@ -20,4 +24,31 @@ describe('WorkerPool line', () => {
     expect(out.trim(), out).toBe('ok');
     expect(code).toBe(0);
   }, 100_000);
+
+  it('with the queue full and no ticket free, reads results back instead of starting a put without a ticket', () => {
+    // Every ticket in use and the queue full (here as many tickets as the queue holds; in a pool,
+    // the rest are running or their results not read back yet). Before, the next entry went to the
+    // put that waits for room, which took a ticket from an empty list: a NaN offset thrown from
+    // the codec (seen once in CI under load).
+    const queue = 2;
+    const tasks = new BoundedBuffer<number>({ capacity: queue });
+    const control = new Int32Array(new SharedArrayBuffer(4 * queue));
+    const codec = bindCodec<unknown>('json', undefined, new SharedArrayBuffer(64 * queue), 0, queue, 64, 60);
+    let collects = 0;
+    const line = new Line(control, codec, tasks, queue, queue, {
+      unsettled: () => 3,
+      closedNow: () => false,
+      collect: () => {
+        collects++;
+      },
+      settle: () => {},
+    });
+    const sink = { settle: () => {} };
+    for (let k = 0; k < 3; k++) line.waiting.push(new Entry(k, codec.prepare(k), sink));
+    line.pump();
+    expect(tasks.size).toBe(2); // two went in, with the two tickets
+    expect(line.putting).toBeUndefined(); // no put started without a ticket
+    expect(line.waitingCount()).toBe(1);
+    expect(collects).toBeGreaterThan(0); // results are read back, which frees a ticket and pumps again
+  });
 });

@@ -11,7 +11,7 @@
 //   word 56       TOMBSTONES                         see dead-threads.ts
 //   words 64..    the intents table (sync/intents.ts), one 64-byte line per entry
 //   STAMPS..      one stamp per slot                 see ring.ts
-//   RUN_ENDS..    one run end per slot (capacity words after the stamps)   see ring.ts
+//   runEndsAt(capacity)..  one run end per slot, right after the stamps   see ring.ts
 //   dataOffset..  the slots' bytes, `stride` bytes a slot (codec.ts), 64-byte aligned
 
 import { PlatformError } from '../../errors.js';

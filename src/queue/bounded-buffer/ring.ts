@@ -135,13 +135,6 @@ export class Ring {
     return ((position & ~(oneLap - 1)) + oneLap + index - this.capacity) & POSITION_MASK;
   }
 
-  /** The position before `position`. */
-  previous(position: number): number {
-    const mask = this.oneLap - 1;
-    if ((position & mask) > 0) return position - 1;
-    return ((position & ~mask) - this.oneLap + this.capacity - 1) & POSITION_MASK;
-  }
-
   /** Items put before `position`, modulo the period. */
   sequence(position: number): number {
     return Math.floor(position / this.oneLap) * this.capacity + (position & (this.oneLap - 1));
@@ -379,23 +372,9 @@ export class Ring {
    * ends and every stamp but the first with plain stores, then the first stamp (see the top).
    */
   publishRun(first: number, n: number): void {
-    if (n === 1) {
-      this.publishAt(first); // a run of one: no RUN mark, no run end
-      return;
-    }
-    const i32 = this.i32;
-    const mask = this.oneLap - 1;
-    const end = this.advance(first, n);
-    const runEnds = this.#runEnds;
-    const capacity = this.capacity;
-    let p = first;
-    for (let k = 0; k < n; k++) {
-      const slot = p & mask;
-      i32[runEnds + slot] = end;
-      if (k > 0) i32[STAMPS + slot] = (p + 1) | RUN_MARK; // published by the exchange of the first, below
-      p = slot + 1 < capacity ? p + 1 : ((p & ~mask) + mask + 1) & POSITION_MASK;
-    }
-    this.setStamp(STAMPS + (first & mask), (first + 1) | RUN_MARK); // publish the run to getters
+    // A run of one has no RUN mark and no run end.
+    if (n === 1) this.publishAt(first);
+    else this.#writeRun(first, n, 1); // publish the run to getters
   }
 
   /**
@@ -403,25 +382,29 @@ export class Ring {
    * one exchange: as publishRun, the first stamp last.
    */
   freeRun(first: number, n: number): void {
-    if (n === 1) {
-      this.freeAt(first); // a run of one: no RUN mark, no run end
-      return;
-    }
+    if (n === 1) this.freeAt(first); // as in publishRun
+    else this.#writeRun((first + this.oneLap) & POSITION_MASK, n, 0); // publish: free for the next lap
+  }
+
+  /**
+   * Writes the run of n >= 2 positions from `start`: each stamp `position + filled` (1: filled, 0:
+   * free) with the RUN mark, and each run end. All but the first stamp with plain stores, then the
+   * first with an exchange, which publishes them all.
+   */
+  #writeRun(start: number, n: number, filled: number): void {
     const i32 = this.i32;
     const mask = this.oneLap - 1;
-    const oneLap = this.oneLap;
-    const next = (first + oneLap) & POSITION_MASK;
-    const end = this.advance(next, n);
+    const end = this.advance(start, n);
     const runEnds = this.#runEnds;
     const capacity = this.capacity;
-    let p = next;
+    let p = start;
     for (let k = 0; k < n; k++) {
       const slot = p & mask;
       i32[runEnds + slot] = end;
-      if (k > 0) i32[STAMPS + slot] = p | RUN_MARK; // published by the exchange of the first, below
-      p = slot + 1 < capacity ? p + 1 : ((p & ~mask) + oneLap) & POSITION_MASK;
+      if (k > 0) i32[STAMPS + slot] = (p + filled) | RUN_MARK; // published by the exchange below
+      p = slot + 1 < capacity ? p + 1 : ((p & ~mask) + mask + 1) & POSITION_MASK;
     }
-    this.setStamp(STAMPS + (next & mask), next | RUN_MARK); // publish: the run is free for the next lap
+    this.setStamp(STAMPS + (start & mask), (start + filled) | RUN_MARK); // publish the run
   }
 
   /** Marks TAIL closed: no put claims a position after this. */
