@@ -372,9 +372,11 @@ export class Ring {
    * ends and every stamp but the first with plain stores, then the first stamp (see the top).
    */
   publishRun(first: number, n: number): void {
-    // A run of one has no RUN mark and no run end.
-    if (n === 1) this.publishAt(first);
-    else this.#writeRun(first, n, 1); // publish the run to getters
+    if (n === 1) {
+      this.publishAt(first); // a run of one: no RUN mark, no run end
+    } else {
+      this.#writeRun(first, n, 1); // publish the run to getters
+    }
   }
 
   /**
@@ -382,8 +384,11 @@ export class Ring {
    * one exchange: as publishRun, the first stamp last.
    */
   freeRun(first: number, n: number): void {
-    if (n === 1) this.freeAt(first); // as in publishRun
-    else this.#writeRun((first + this.oneLap) & POSITION_MASK, n, 0); // publish: free for the next lap
+    if (n === 1) {
+      this.freeAt(first); // a run of one: no RUN mark, no run end
+    } else {
+      this.#writeRun((first + this.oneLap) & POSITION_MASK, n, 0); // publish: free for the next lap
+    }
   }
 
   /**
