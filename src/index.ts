@@ -7,6 +7,7 @@ export { TaskModuleError, WorkerDiedError } from './pool/errors.js';
 export type { MapOptions, RunOptions, WorkerPoolOptions } from './pool/options.js';
 export type { PoolStats, WorkerStats } from './pool/stats.js';
 export { WorkerPool } from './pool/worker-pool.js';
+export type { RingRecoveryReport } from './stream/byte-ring/roles.js';
 export {
   ByteRing,
   type ByteRingHandle,

@@ -29,12 +29,13 @@
 // happens-before the reader's load of WRITE and its copy out; the reader's copy out
 // happens-before its store of READ, which happens-before the writer reuses those bytes.
 //
-// Not covered: a writer or reader thread that dies leaves the other side waiting until its
-// timeout (there is no recover() here yet).
+// A writer or reader thread that dies stops the stream once recover(threadId) (or watch(worker))
+// runs for it: byte-ring/roles.ts.
 
-import { threadId } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { copyBytes } from '../internal/copy-bytes.js';
 import { checkInteger, checkOptions, describe } from '../internal/validate.js';
+import { checkRecoverable, watchWorker } from '../sync/recovery.js';
 import { checkWaitOptions, Deadline, type WaitOptions } from '../sync/wait/deadline.js';
 import { NOT_YET } from '../sync/wait/outcomes.js';
 import { stoppedForRead, stoppedForWrite, writeTimeout } from './byte-ring/failures.js';
@@ -50,14 +51,13 @@ import {
   MAX_RING_CAPACITY,
   OPEN,
   READ,
-  READER_OWNER,
   STATE,
   STATE_NAMES,
   WRITE,
-  WRITER_OWNER,
 } from './byte-ring/layout.js';
+import { claimRole, type RingRecoveryReport, recoverRing } from './byte-ring/roles.js';
 import { READER, RingSleep, WRITER } from './byte-ring/sleep.js';
-import { RingBusyError, RingRoleError } from './errors.js';
+import { RingBusyError } from './errors.js';
 import {
   type NodeReadableOptions,
   type NodeWritableOptions,
@@ -214,30 +214,30 @@ export class ByteRing {
 
   /** Ends the stream: the reader gets the bytes written so far, then the end. Idempotent. */
   close(): void {
-    this.#claim(WRITER_OWNER, 'writer');
+    this.#claim('writer');
     this.#stop(ENDED);
   }
 
   /** Ends the stream in failure: the reader's next read throws RingClosedError ('aborted'). */
   abort(): void {
-    this.#claim(WRITER_OWNER, 'writer');
+    this.#claim('writer');
     this.#stop(ABORTED);
   }
 
   /** A Node Writable into this ring (this view becomes the writer); ends the ring on end(). */
   writable(options?: NodeWritableOptions): import('node:stream').Writable {
-    this.#claim(WRITER_OWNER, 'writer');
+    this.#claim('writer');
     return nodeWritable(this, options);
   }
 
   /** A web WritableStream into this ring (this view becomes the writer); ends the ring on close(). */
   writableStream(options?: WebStreamOptions): WritableStream<Uint8Array> {
-    this.#claim(WRITER_OWNER, 'writer');
+    this.#claim('writer');
     return webWritableStream(this, options);
   }
 
   #startWrite(bytes: Uint8Array, what: string): void {
-    this.#claim(WRITER_OWNER, 'writer');
+    this.#claim('writer');
     if (!(bytes instanceof Uint8Array)) {
       throw new TypeError(`ByteRing.${what}() needs a Uint8Array (or Buffer), got ${describe(bytes)}`);
     }
@@ -391,24 +391,24 @@ export class ByteRing {
 
   /** The reader gives up: the writer's next write throws RingClosedError ('cancelled'). */
   cancel(): void {
-    this.#claim(READER_OWNER, 'reader');
+    this.#claim('reader');
     this.#stop(CANCELLED);
   }
 
   /** A Node Readable from this ring (this view becomes the reader); ends with the ring. */
   readable(options?: NodeReadableOptions): import('node:stream').Readable {
-    this.#claim(READER_OWNER, 'reader');
+    this.#claim('reader');
     return nodeReadable(this, options);
   }
 
   /** A web ReadableStream from this ring (this view becomes the reader); closes with the ring. */
   readableStream(options?: WebStreamOptions): ReadableStream<Uint8Array> {
-    this.#claim(READER_OWNER, 'reader');
+    this.#claim('reader');
     return webReadableStream(this, options);
   }
 
   #startRead(into: Uint8Array, what: string): void {
-    this.#claim(READER_OWNER, 'reader');
+    this.#claim('reader');
     if (!(into instanceof Uint8Array) || into.length === 0) {
       throw new TypeError(
         `ByteRing.${what}() needs a non-empty Uint8Array to read into, got ${describe(into)}`,
@@ -422,7 +422,7 @@ export class ByteRing {
   #startReadChunk(max: number, options: WaitOptions | undefined, what: string): void {
     checkInteger('max', max, 1, MAX_RING_CAPACITY);
     checkWaitOptions(options);
-    this.#claim(READER_OWNER, 'reader');
+    this.#claim('reader');
     if (this.#reading) {
       throw new RingBusyError(`ByteRing.${what}(): the previous read() has not finished (await it first)`);
     }
@@ -466,21 +466,25 @@ export class ByteRing {
   // ---------------------------------------------------------------------------------------------
   // Roles and stopping (sleeping: byte-ring/sleep.ts)
 
+  /**
+   * Once thread `threadId` has died, from any other thread (or by watch(worker)): its open stream
+   * is aborted if it was the writer, cancelled if the reader, so the other side fails at once
+   * (RingClosedError) instead of waiting. For a live thread it stops the stream under it.
+   */
+  recover(threadId: number): RingRecoveryReport {
+    checkRecoverable(threadId);
+    return recoverRing(this.#i32, this.#sleep, threadId);
+  }
+
+  /** Calls recover(worker.threadId) on the worker's 'exit' event, and passes the report on. */
+  watch(worker: Worker, onRecovered?: (report: RingRecoveryReport) => void): void {
+    watchWorker(worker, onRecovered, (id) => this.recover(id));
+  }
+
   /** Makes this view the ring's writer (or reader), or throws RingRoleError if another is. */
-  #claim(owner: number, role: 'writer' | 'reader'): void {
+  #claim(role: 'writer' | 'reader'): void {
     if (role === 'writer' ? this.#writer : this.#reader) return;
-    const previous = Atomics.compareExchange(this.#i32, owner, 0, threadId + 1);
-    if (previous !== 0) {
-      const who =
-        previous === threadId + 1
-          ? `another view of it in this thread (${threadId})`
-          : `thread ${previous - 1}`;
-      throw new RingRoleError(
-        role,
-        `this ByteRing already has a ${role}: ${who}. A ring has one writer and one reader; ` +
-          `this thread (${threadId}) cannot attach as a second ${role}`,
-      );
-    }
+    claimRole(this.#i32, role);
     if (role === 'writer') this.#writer = true;
     else this.#reader = true;
   }

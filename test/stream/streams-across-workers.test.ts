@@ -1,12 +1,13 @@
 // ByteRing between real workers: a file streamed through the Node and web adapters and the
 // blocking calls hashes the same on both sides; an early end, an abort and a cancel stop the
-// other side cleanly; a second writer is refused.
+// other side cleanly; a second writer is refused; a writer or reader killed mid-stream
+// (worker.terminate()) stops the stream through watch(), so the other side fails at once.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ByteRing, type ByteRingHandle } from '../../src/index.js';
+import { ByteRing, type ByteRingHandle, type RingRecoveryReport } from '../../src/index.js';
 import { prng } from '../helpers/prng.js';
 import { exited, firstMessage, startWorker } from '../helpers/worker.js';
 
@@ -119,5 +120,54 @@ describe('ByteRing between two workers', () => {
     expect(ring.readSync(into, { timeout: 0 })).toBe(1);
     expect(into[0]).toBe(42);
     expect(ring.available).toBe(0);
+  });
+
+  it('a writer terminated mid-stream: watch() aborts the ring, and the reader fails at once with what it read a prefix of the file', async () => {
+    const ring = new ByteRing({ capacity: 64 * 1024 });
+    const writer = startWorker(ACTOR, {
+      workerData: { task: 'sync-write-file', ring: ring.handle, file, seed: 3 },
+    });
+    const reports: RingRecoveryReport[] = [];
+    ring.watch(writer, (report) => reports.push(report));
+    const got: Buffer[] = [];
+    let bytes = 0;
+    while (bytes < 200_000) {
+      const into = new Uint8Array(50_000);
+      const n = await ring.read(into, { timeout: 20_000 });
+      got.push(Buffer.from(into.subarray(0, n)));
+      bytes += n;
+    }
+    await writer.terminate(); // blocked on the full ring, or in the middle of a write
+    // Without recovery this read would wait out its 20 s and throw a TimeoutError.
+    await expect(ring.read(new Uint8Array(50_000), { timeout: 20_000 })).rejects.toMatchObject({
+      code: 'ERR_RING_CLOSED',
+      state: 'aborted',
+    });
+    expect(reports).toEqual([{ threadId: expect.any(Number), roles: ['writer'], state: 'aborted' }]);
+    expect(Buffer.concat(got).equals(readFileSync(file).subarray(0, bytes))).toBe(true);
+  });
+
+  it('a reader terminated mid-stream: watch() cancels the ring, and the writer waiting for room fails at once', async () => {
+    const ring = new ByteRing({ capacity: 64 * 1024 });
+    const reader = startWorker(ACTOR, { workerData: { task: 'sync-hash', ring: ring.handle } });
+    const reports: RingRecoveryReport[] = [];
+    ring.watch(reader, (report) => reports.push(report));
+    await ring.write(new Uint8Array(200_000), { timeout: 20_000 }); // the reader drains it
+    await reader.terminate(); // asleep in readSync, or reading
+    // More than the ring holds: without recovery it would wait out its 20 s for room.
+    await expect(ring.write(new Uint8Array(200_000), { timeout: 20_000 })).rejects.toMatchObject({
+      code: 'ERR_RING_CLOSED',
+      state: 'cancelled',
+    });
+    expect(reports).toEqual([{ threadId: expect.any(Number), roles: ['reader'], state: 'cancelled' }]);
+  });
+
+  it('recover() of a thread that held no role changes nothing, and of the calling thread is refused', () => {
+    const ring = new ByteRing({ capacity: 1024 });
+    ring.writeSync(Uint8Array.of(1)); // this thread is the writer
+    expect(ring.recover(12345)).toEqual({ threadId: 12345, roles: [], state: 'open' });
+    expect(() => ring.recover(0)).toThrow(/recover\(0\): that is the calling thread/);
+    expect(() => ring.recover(-1)).toThrow(RangeError);
+    expect(ring.state).toBe('open');
   });
 });
