@@ -2,7 +2,7 @@
 // else, then reports on 'exit' whether the wait ever settled. With `release`, an unref'd worker
 // (which holds nothing open itself) ends the wait after 300 ms.
 import { Worker } from 'node:worker_threads';
-import { BoundedBuffer, Channel, Mutex, Semaphore } from '../../src/index.js';
+import { BoundedBuffer, ByteRing, Channel, Mutex, Semaphore } from '../../src/index.js';
 
 const [kind = '', refArg = 'default', release = ''] = process.argv.slice(2);
 const options = refArg === 'default' ? {} : { ref: refArg === 'true' };
@@ -39,6 +39,16 @@ if (kind === 'semaphore') {
 } else if (kind === 'channel') {
   const channel = new Channel<number>({ capacity: 1 });
   channel.get(options).then(note('got'), note('rejected'));
+} else if (kind === 'ring-read') {
+  // Nothing is ever written: the read ends only by its 1 s timeout, if the process lives that long.
+  new ByteRing({ capacity: 1024 })
+    .read(new Uint8Array(8), { ...options, timeout: 1_000 })
+    .then(note('read'), note('rejected'));
+} else if (kind === 'ring-write') {
+  // More than the ring holds, and no reader: the write ends only by its 1 s timeout.
+  new ByteRing({ capacity: 1024 })
+    .write(new Uint8Array(4096), { ...options, timeout: 1_000 })
+    .then(note('written'), note('rejected'));
 } else if (kind === 'semaphore-timeout') {
   new Semaphore(0).acquire({ ...options, timeout: 60_000 }).then(note('acquired'), note('rejected'));
 } else {

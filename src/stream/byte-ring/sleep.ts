@@ -19,6 +19,7 @@
 // by whoever changes STATE.
 import { raceAbort } from '../../sync/wait/abort.js';
 import type { Deadline } from '../../sync/wait/deadline.js';
+import { holdOpenIf } from '../../sync/wait/keep-alive.js';
 import { MAX_SPINS, SPINS } from '../../sync/wait/spin.js';
 import { READER_SIGNAL, READER_WAITING, WRITER_SIGNAL, WRITER_WAITING } from './layout.js';
 
@@ -88,15 +89,20 @@ export class RingSleep {
       Atomics.store(i32, side.waiting, want);
       if (!ready()) {
         const waited = Atomics.waitAsync(i32, side.signal, seq, remaining);
-        // A pending waitAsync keeps nothing alive: hold the event loop meanwhile with a timer.
-        const keepAlive = setInterval(() => {}, 2 ** 30);
-        if (waited.async && (await raceAbort(waited.value, deadline.signal))) {
-          clearInterval(keepAlive);
+        // A pending waitAsync keeps nothing alive: hold the process open meanwhile, unless the
+        // call said { ref: false } (sync/wait/keep-alive.ts, as for every other Promise wait).
+        const release = holdOpenIf(deadline.ref);
+        let aborted: boolean;
+        try {
+          aborted = waited.async && (await raceAbort(waited.value, deadline.signal));
+        } finally {
+          release();
+        }
+        if (aborted) {
           Atomics.store(i32, side.waiting, 0);
           Atomics.notify(i32, side.signal); // settle our own pending waitAsync: this side's only sleeper
           throw deadline.signal!.reason;
         }
-        clearInterval(keepAlive);
       }
       Atomics.store(i32, side.waiting, 0);
     }

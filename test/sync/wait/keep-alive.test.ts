@@ -27,6 +27,16 @@ describe('keep-alive of pending waits', () => {
     },
   );
 
+  it.each(['ring-read', 'ring-write'])(
+    'a pending ByteRing %s holds the process open until it settles, and with { ref: false } does not',
+    (kind) => {
+      expect(child(kind, 'default').out).toBe('exit: settled rejected'); // its 1 s timeout ran out
+      const run = child(kind, 'false');
+      expect(run.status).toBe(0);
+      expect(run.out).toBe('exit: settled never');
+    },
+  );
+
   it('a pending Semaphore.acquire() holds the process open until another thread releases a permit', () => {
     const run = child('semaphore', 'default', 'release');
     expect(run.status).toBe(0);
