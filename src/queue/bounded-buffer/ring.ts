@@ -147,11 +147,13 @@ export class Ring {
   }
 
   /**
-   * How many positions from `position` to count as one run: up to `most`, the positions before
-   * `end` (the runEnd read at `position`), or 1 if `end` is not a run end ahead of `position`
-   * (read from a stale guess: the claim's CAS will fail).
+   * How many positions from `position`, whose stamp (free or filled for it) is `stamp`, a claim
+   * counts at once, up to `most`: the rest of its run if the stamp has the RUN mark and its run end
+   * lies ahead, else 1 (a run end that does not was read from a stale guess: the claim's CAS fails).
    */
-  #runLength(position: number, end: number, most: number): number {
+  #run(position: number, stamp: number, most: number): number {
+    if ((stamp & RUN_MARK) === 0 || most === 1) return 1;
+    const end = this.i32[this.#runEnds + (position & (this.oneLap - 1))];
     const ahead = this.distance(this.sequence(position), this.sequence(end));
     if (ahead < 1 || ahead > this.capacity) return 1;
     return Math.min(ahead, most);
@@ -202,7 +204,6 @@ export class Ring {
   claimPut(n: number, patience: number, attempt: Attempt | undefined): number {
     const i32 = this.i32;
     const mask = this.oneLap - 1;
-    const runEnds = this.#runEnds;
     let tail = this.#tailGuess;
     let waitingSince = 0;
     for (;;) {
@@ -214,11 +215,7 @@ export class Ring {
         const stamp = Atomics.load(i32, at);
         const value = stamp & POSITION_MASK;
         if (value === position) {
-          // Free, and so is the rest of the run it was freed in, if it was freed in one.
-          const run =
-            (stamp & RUN_MARK) !== 0 && n - k > 1
-              ? this.#runLength(position, i32[runEnds + (position & mask)], n - k)
-              : 1;
+          const run = this.#run(position, stamp, n - k); // free, and the rest of its run
           k += run;
           position = this.advance(position, run);
           continue;
@@ -274,7 +271,6 @@ export class Ring {
   claimGet(max: number, patience: number, attempt: Attempt | undefined): number {
     const i32 = this.i32;
     const mask = this.oneLap - 1;
-    const runEnds = this.#runEnds;
     let head = this.#headGuess;
     let waitingSince = 0;
     for (;;) {
@@ -284,11 +280,7 @@ export class Ring {
       while (n < max) {
         stamp = Atomics.load(i32, STAMPS + (position & mask));
         if ((stamp & POSITION_MASK) !== position + 1) break;
-        // Filled, and so is the rest of the run it was published in, if it was published in one.
-        const run =
-          (stamp & RUN_MARK) !== 0 && max - n > 1
-            ? this.#runLength(position, i32[runEnds + (position & mask)], max - n)
-            : 1;
+        const run = this.#run(position, stamp, max - n); // filled, and the rest of its run
         n += run;
         position = this.advance(position, run);
       }
