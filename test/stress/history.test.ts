@@ -118,20 +118,22 @@ describe('BoundedBuffer under injected timeouts, aborts and a random close, with
     const random = prng(71);
     const runs: RunReport[] = [];
     // About 0.3 s a run: each terminated actor is replaced by a fresh one (0.2 s to start). In two
-    // runs of three, a quarter of the puts pause 0.5 ms between claiming their slot and publishing
-    // it, so that many terminations land between a claim and its publish: the case recover() has
-    // to repair. With the built-in codec that window is a fraction of a microsecond.
-    for (let i = 0; i < 14; i++) {
-      runs.push(
-        await stress.run({
-          seed: 7100 + i,
-          capacity: 2 + (i % 3),
-          operations: 60 + Math.floor(random() * 60),
-          kills: 1 + (i % 2),
-          slowPuts: i % 3 === 2 ? undefined : 0.25,
-        }),
-      );
-    }
+    // runs of three, a quarter of the puts pause SLOW_PUT_MS (2 ms) between claiming their slot
+    // and publishing it, so that many terminations land between a claim and its publish: the case
+    // recover() has to repair. With the built-in codec that window is a fraction of a microsecond.
+    const run = (i: number) =>
+      stress.run({
+        seed: 7100 + i,
+        capacity: 2 + (i % 3),
+        operations: 60 + Math.floor(random() * 60),
+        kills: 1 + (i % 2),
+        slowPuts: i % 3 === 2 ? undefined : 0.25,
+      });
+    for (let i = 0; i < 14; i++) runs.push(await run(i));
+    // Whether a termination lands in that window is up to timing (about one run in three here;
+    // with a 0.5 ms pause it was one in seven, and a CI run at load 7 caught none in 14): until
+    // one has, up to 10 more runs look for it.
+    for (let i = 14; i < 24 && !runs.some((r) => r.droppedPuts > 0); i++) runs.push(await run(i));
     for (const report of runs) expectCheckedAndNothingLost(report);
     const deaths = runs.flatMap((r) => r.deaths);
     // A termination is skipped when every actor is done before its moment comes (rare).
@@ -151,7 +153,7 @@ describe('BoundedBuffer under injected timeouts, aborts and a random close, with
     const sum = (f: (r: RunReport) => number) => runs.reduce((n, r) => n + f(r), 0);
     expect(sum((r) => r.timeouts)).toBeGreaterThan(0);
     expect(sum((r) => r.aborts)).toBeGreaterThan(0);
-  }, 30_000);
+  }, 45_000);
 });
 
 /** Waits (polling, finite) until `condition` holds. */

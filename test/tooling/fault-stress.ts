@@ -37,7 +37,7 @@ export interface RunOptions {
   kills?: number;
   /**
    * If set, the buffer uses a custom int32 codec, and that fraction of the producers' items pause
-   * SLOW_PUT_MS (0.5 ms) between claiming their slot and publishing it: terminations then often
+   * SLOW_PUT_MS (2 ms) between claiming their slot and publishing it: terminations then often
    * land between a claim and its publish (see history-actor.ts). Default: the built-in codec.
    */
   slowPuts?: number;

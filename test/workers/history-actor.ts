@@ -54,7 +54,7 @@ export interface CloserJob {
 }
 
 /** How long a slow put pauses between claiming its slot and publishing it, in ms. */
-export const SLOW_PUT_MS = 0.5;
+export const SLOW_PUT_MS = 2;
 
 /**
  * `int32Codec()`'s format, with `fraction` of the items encoded pausing SLOW_PUT_MS while they
